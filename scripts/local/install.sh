@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what the local stack needs, skipping every step that is already satisfied:
+# Debian's PostgreSQL 15 + pgTAP + pg_prove + pg_cron, pgvector 0.8 built from Debian's
+# source package, and the npm dev dependencies (Deno among them).
+source "$(dirname "$0")/common.sh"
+
+PG_PACKAGES=(postgresql-15 postgresql-contrib postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+  postgresql-15-cron postgresql-server-dev-15 dpkg-dev make gcc)
+
+sudo_run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${PG_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  sudo_run apt-get update -qq
+  sudo_run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian's postgresql-common creates and starts a default cluster on 5432; the stack runs its own.
+
+VECTOR_VERSION_FILE="/usr/share/postgresql/15/extension/vector--0.8.0.sql"
+if [ ! -f "$VECTOR_VERSION_FILE" ]; then
+  log "building pgvector 0.8 from Debian's source package (suite trixie)"
+  src_list=/etc/apt/sources.list.d/comptoir-trixie-src.sources
+  if [ ! -f "$src_list" ]; then
+    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      | sudo_run tee "$src_list" >/dev/null
+  fi
+  sudo_run apt-get update -qq
+  build="$(mktemp -d)"
+  (cd "$build" && apt-get source -qq pgvector >/dev/null 2>&1) || die "apt-get source pgvector failed (is the trixie deb-src entry reachable?)"
+  dir="$(find "$build" -maxdepth 1 -type d -name 'pgvector-*' | head -n1)"
+  [ -n "$dir" ] || die "pgvector source not found after apt-get source"
+  make -s -C "$dir" PG_CONFIG="$PG_BIN/pg_config" >/dev/null
+  sudo_run make -s -C "$dir" PG_CONFIG="$PG_BIN/pg_config" install >/dev/null
+  rm -rf "$build"
+  [ -f "$VECTOR_VERSION_FILE" ] || die "pgvector built but $VECTOR_VERSION_FILE is missing (source is not 0.8.0?)"
+fi
+
+if [ ! -x "$DENO" ] || [ "$ROOT/package.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+  log "installing npm dev dependencies (Deno, postgres-meta)"
+  (cd "$ROOT" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi)
+fi
