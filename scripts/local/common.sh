@@ -26,4 +26,4 @@ as_pg() {
 db_url() { echo "postgresql://postgres:postgres@127.0.0.1:${1:-$COMPTOIR_DB_PORT}/postgres"; }
 
 # psql against the local cluster as the superuser; ON_ERROR_STOP so a failing statement fails the caller.
-pg_sql() { PGPASSWORD=postgres PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$COMPTOIR_DB_PORT" -U postgres -d postgres "$@"; }
+pg_sql() { PGPASSWORD=postgres PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$COMPTOIR_DB_PORT" -U postgres -d "${COMPTOIR_DB_NAME:-postgres}" "$@"; }

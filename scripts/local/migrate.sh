@@ -13,7 +13,7 @@ pg_sql -c "create schema if not exists supabase_migrations;
 applied="$(pg_sql -At -c 'select version from supabase_migrations.schema_migrations')"
 count=0
 shopt -s nullglob
-for file in "$ROOT"/supabase/migrations/*.sql; do
+for file in "${COMPTOIR_MIGRATIONS_DIR:-$ROOT/supabase/migrations}"/*.sql; do
   base="$(basename "$file" .sql)"
   version="${base%%_*}"
   name="${base#*_}"
@@ -21,7 +21,7 @@ for file in "$ROOT"/supabase/migrations/*.sql; do
   grep -qx "$version" <<<"$applied" && continue
   if ! pg_sql -1 -f "$file" \
       -c "insert into supabase_migrations.schema_migrations (version, name) values ('$version', '$name')"; then
-    die "migration failed: supabase/migrations/$base.sql (rolled back; nothing of it was applied)"
+    die "migration failed: $base.sql (rolled back; nothing of it was applied)"
   fi
   log "applied migration $base"
   count=$((count + 1))

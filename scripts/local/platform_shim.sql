@@ -33,10 +33,16 @@ create extension if not exists pgcrypto with schema extensions;
 create extension if not exists pg_trgm with schema extensions;
 create extension if not exists unaccent with schema extensions;
 create extension if not exists vector with schema extensions;
--- pg_cron keeps its jobs in schema cron of the database named by cron.database_name.
-create extension if not exists pg_cron;
-grant usage on schema cron to postgres;
-alter database postgres set search_path to "$user", public, extensions;
+-- pg_cron can only live in the database named by cron.database_name (postgres, as on Supabase).
+do $$
+begin
+  if current_database() = current_setting('cron.database_name', true) then
+    create extension if not exists pg_cron with schema pg_catalog;
+    grant usage on schema cron to postgres;
+  end if;
+  execute format('alter database %I set search_path to "$user", public, extensions', current_database());
+end
+$$;
 
 -- Supabase's default privileges in public: the API roles get everything and RLS decides.
 -- Functions are executable by PUBLIC as in plain Postgres; projects revoke what they must.

@@ -1,0 +1,58 @@
+/**
+ * Postgres access for edge functions, with postgres.js over SUPABASE_DB_URL. One short
+ * transaction per step (never one held across an LLM call); no prepared statements, since in
+ * production the URL is Supavisor in transaction mode. `asUser` runs SQL as the signed-in
+ * user so that RLS decides, exactly as PostgREST would; `asService` as service_role.
+ */
+import postgres from "postgres";
+import type { Claims } from "./jwt.ts";
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+export interface Db {
+  /** The pool itself, for statements that need no role (health checks). */
+  sql: Sql;
+  /** A transaction as `authenticated` with the caller's claims in request.jwt.claims. */
+  asUser<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction as `service_role` (bypasses RLS: pass and check the tenant explicitly). */
+  asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  end(): Promise<void>;
+}
+
+/** Opens a small pool (one per function instance); connections are made lazily. */
+export function createDb(url: string, options: { max?: number } = {}): Db {
+  const sql = postgres(url, {
+    prepare: false,
+    max: options.max ?? 4,
+    idle_timeout: 20,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: "comptoir-functions" },
+  });
+
+  function inRole<T>(role: string, claims: Record<string, unknown>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return sql.begin(async (tx) => {
+      await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${
+        JSON.stringify(claims)
+      }, true)`;
+      return await fn(tx);
+    }) as Promise<T>;
+  }
+
+  return {
+    sql,
+    asUser(claims, fn) {
+      if (claims.role !== "authenticated" || !claims.sub) {
+        throw new Error("db.asUser: claims must be an authenticated user's (role authenticated, sub)");
+      }
+      return inRole("authenticated", claims, fn);
+    },
+    asService(fn) {
+      return inRole("service_role", { role: "service_role" }, fn);
+    },
+    end() {
+      return sql.end({ timeout: 5 });
+    },
+  };
+}

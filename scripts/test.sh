@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then runs every suite against a throw-away cluster
+# (never the `npm start` data): pgTAP through pg_prove, then the Deno tests (unit tests and
+# end-to-end tests through a functions server started on that cluster). Exits non-zero on
+# any failure and ends with one line: `tests: N passed, M failed`.
+# Extra arguments are passed to `deno test` (e.g. `npm test -- --filter health`).
+source "$(dirname "$0")/local/common.sh"
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+bash "$ROOT/scripts/local/install.sh"
+
+work="$(mktemp -d /tmp/comptoir-test.XXXXXX)"
+chmod 755 "$work"
+export COMPTOIR_DATA_DIR="$work/db" COMPTOIR_DB_FSYNC=off COMPTOIR_READ_DOTENV=0
+COMPTOIR_DB_PORT="$(free_port)"
+COMPTOIR_API_PORT="$(free_port)"
+export COMPTOIR_DB_PORT COMPTOIR_API_PORT
+source "$ROOT/scripts/local/functions_env.sh"
+# No provider keys leak in from the caller's environment: tests set the ones they need.
+unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
+
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+bash "$ROOT/scripts/local/db.sh" start
+bash "$ROOT/scripts/local/migrate.sh" --seed >/dev/null
+
+passed=0
+failed=0
+
+# pgTAP: helpers installed once, then every *.test.sql file in its own session.
+pg_sql -c 'create extension if not exists pgtap with schema extensions'
+pg_sql -f "$ROOT/sql/tests/00_helpers.sql"
+mapfile -t sql_tests < <(cd "$ROOT" && find sql/tests -name '*.test.sql' | sort)
+if [ "${#sql_tests[@]}" -gt 0 ]; then
+  log "pgTAP: ${#sql_tests[@]} files"
+  set +e
+  (cd "$ROOT" && PGPASSWORD=postgres PGOPTIONS="-c client_min_messages=warning" pg_prove -v \
+    -h 127.0.0.1 -p "$COMPTOIR_DB_PORT" -U postgres -d postgres "${sql_tests[@]}") >"$work/pgtap.log" 2>&1
+  prove_rc=$?
+  set -e
+  ok=$(grep -cE '^ok [0-9]+' "$work/pgtap.log" || true)
+  not_ok=$(grep -cE '^not ok [0-9]+' "$work/pgtap.log" || true)
+  grep -E '^not ok|^# |Failed|Dubious|ERROR|Parse errors' "$work/pgtap.log" | head -n 60 >&2 || true
+  tail -n 3 "$work/pgtap.log" >&2
+  if [ "$prove_rc" -ne 0 ] && [ "$not_ok" -eq 0 ]; then not_ok=1; fi
+  passed=$((passed + ok)); failed=$((failed + not_ok))
+  log "pgTAP: $ok passed, $not_ok failed"
+fi
+
+# The functions server on the throw-away cluster, for the end-to-end tests.
+COMPTOIR_QUIET=1 "$DENO" run -A "$ROOT/scripts/local/serve.ts" &
+server_pid=$!
+for _ in $(seq 1 150); do
+  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/health" && break
+  kill -0 "$server_pid" 2>/dev/null || die "functions server exited during start-up"
+  sleep 0.2
+done
+
+log "Deno tests"
+set +e
+(cd "$ROOT" && NO_COLOR=1 "$DENO" test -A --no-prompt "$@") 2>&1 | tee "$work/deno.log"
+deno_rc=${PIPESTATUS[0]}
+set -e
+summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$work/deno.log" | tail -n 1)"
+d_ok=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
+d_failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
+d_ok=${d_ok:-0}; d_failed=${d_failed:-0}
+if [ "$deno_rc" -ne 0 ] && [ "$d_failed" -eq 0 ]; then d_failed=1; fi
+passed=$((passed + d_ok)); failed=$((failed + d_failed))
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
