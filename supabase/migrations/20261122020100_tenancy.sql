@@ -6,6 +6,7 @@
 create function private.touch_updated_at()
 returns trigger
 language plpgsql
+volatile
 set search_path = ''
 as $$
 begin
