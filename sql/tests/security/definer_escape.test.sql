@@ -1,0 +1,50 @@
+-- Threat: a security definer function (which bypasses RLS) used to act outside one's tenant.
+begin;
+select plan(12);
+
+select tests.create_user('owner@tenant-a.test') as owner_a \gset
+select tests.create_user('member@tenant-b.test') as member_b \gset
+select tests.create_company('tenant-a', :'owner_a') as company_a \gset
+select tests.create_company('tenant-b', tests.create_user('owner@tenant-b.test')) as company_b \gset
+select tests.add_member(:'company_b', :'member_b', 'member');
+
+select tests.act_as(:'member_b');
+
+select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'forged')$$,
+  '42501', 'log_activity: not a member of company tenant-a',
+  'log_activity refuses a non-member writing to another company by slug');
+select throws_ok(format($$select public.log_activity(%L, 'order.created', 'forged')$$, :'company_a'),
+  '42501', null, 'log_activity refuses a non-member writing to another company by uuid');
+select throws_ok($$select public.create_company('tenant-a', 'Hijack')$$,
+  '23505', null, 'create_company cannot take over an existing slug');
+select throws_ok($$select private.resolve_company('tenant-a')$$,
+  '42501', null, 'authenticated cannot call private.resolve_company directly');
+
+select is(private.is_member(:'company_a'), false, 'is_member says no about a company the caller is not in');
+select is(private.is_member(:'company_b'), true, 'is_member says yes about the caller''s own company');
+select is(private.is_member(:'company_b', 'admin'), false, 'is_member compares the caller''s role with the minimum asked');
+select throws_ok(format($$select private.is_member(%L, 'superuser')$$, :'company_b'),
+  '22023', 'is_member: unknown role superuser', 'is_member rejects an unknown role');
+
+select tests.reset_role();
+select results_eq($$
+  select p.oid::regprocedure::text
+  from pg_catalog.pg_proc p
+  where p.pronamespace = 'private'::regnamespace
+    and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
+  order by 1
+$$, $$values ('private.is_member(uuid,text)')$$,
+  'authenticated can execute only is_member in private, which the policies need');
+select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon has no usage on schema private');
+
+set local role authenticated;
+select set_config('request.jwt.claims', '', true) as claims \gset
+select throws_ok($$select public.log_activity('tenant-b', 'order.created', 'forged')$$,
+  '42501', null, 'log_activity refuses role authenticated without JWT claims');
+select tests.reset_role();
+select set_config('request.jwt.claims', json_build_object('sub', :'member_b', 'role', 'authenticated')::text, true) as claims \gset
+select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'forged')$$,
+  '42501', null, 'log_activity checks membership when only the JWT says authenticated');
+
+select * from finish();
+rollback;
