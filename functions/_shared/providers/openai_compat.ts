@@ -1,0 +1,182 @@
+/**
+ * Chat through the `openai` SDK against any OpenAI-compatible API (OpenAI, Groq, DeepSeek,
+ * OpenRouter). The OpenRouter variant sends OpenRouter's `models` fallback list and reports
+ * the model that actually answered.
+ */
+import OpenAI from "openai";
+import { startDeadline } from "./deadline.ts";
+import { toProviderError } from "./openai_errors.ts";
+import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent, JsonMode, Usage } from "./types.ts";
+import { ProviderError } from "./types.ts";
+
+/** Options of {@link createOpenAICompatChat}. */
+export interface OpenAICompatOptions {
+  /** Provider name recorded in results and errors: `openrouter`, `groq`, `deepseek`, `openai`. */
+  name: string;
+  apiKey: string;
+  baseUrl: string;
+  /** Default model; `ChatRequest.model` overrides it. */
+  model: string;
+  /** OpenRouter only: sent as `models: [model, ...fallbackModels]` so OpenRouter falls back itself. */
+  fallbackModels?: string[];
+  /** Budget of one call (SDK retries included), unless the request sets `timeoutMs`. */
+  timeoutMs: number;
+  /** SDK retries on 408/429/5xx and connection errors, within the budget. */
+  maxRetries: number;
+  /** For tests: a custom fetch. */
+  fetch?: typeof fetch;
+}
+
+type CreateParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+type ChatCompletion = OpenAI.Chat.ChatCompletion;
+
+/** A ChatProvider over an OpenAI-compatible chat completions endpoint. */
+export function createOpenAICompatChat(options: OpenAICompatOptions): ChatProvider {
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseUrl,
+    timeout: options.timeoutMs,
+    maxRetries: options.maxRetries,
+    fetch: options.fetch,
+    // The SDK's error logs can quote response chunks (model output); failures surface as ProviderError.
+    logLevel: "off",
+  });
+  const name = options.name;
+
+  async function complete(req: ChatRequest): Promise<ChatResult> {
+    const model = req.model ?? options.model;
+    const started = performance.now();
+    const deadline = startDeadline(req.timeoutMs ?? options.timeoutMs, req.signal);
+    try {
+      const completion = await client.chat.completions.create(
+        buildParams(req, model, options),
+        requestOptions(req, deadline.signal),
+      );
+      const { text, usedModel, usage } = readCompletion(completion, { provider: name, model });
+      const ms = Math.round(performance.now() - started);
+      return {
+        ...finishText(text, req.json, { provider: name, model: usedModel }),
+        model: usedModel,
+        provider: name,
+        usage,
+        attempts: [{ provider: name, model: usedModel, ok: true, ms }],
+      };
+    } catch (error) {
+      throw toProviderError(error, { provider: name, model, deadline });
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async function* stream(req: ChatRequest): AsyncIterable<ChatStreamEvent> {
+    const model = req.model ?? options.model;
+    const started = performance.now();
+    const deadline = startDeadline(req.timeoutMs ?? options.timeoutMs, req.signal);
+    let text = "";
+    let usedModel = model;
+    let usage: Usage = { promptTokens: 0, completionTokens: 0 };
+    try {
+      const chunks = await client.chat.completions.create({
+        ...buildParams(req, model, options),
+        stream: true,
+        stream_options: { include_usage: true },
+      }, requestOptions(req, deadline.signal));
+      for await (const chunk of chunks) {
+        if (chunk.model) usedModel = chunk.model;
+        if (chunk.usage) usage = readUsage(chunk.usage);
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (!delta) continue;
+        text += delta;
+        deadline.pause();
+        yield { delta };
+        deadline.extend();
+      }
+    } catch (error) {
+      throw toProviderError(error, { provider: name, model, deadline });
+    } finally {
+      deadline.clear();
+    }
+    const ms = Math.round(performance.now() - started);
+    yield {
+      done: {
+        ...finishText(text, req.json, { provider: name, model: usedModel }),
+        model: usedModel,
+        provider: name,
+        usage,
+        attempts: [{ provider: name, model: usedModel, ok: true, ms }],
+      },
+    };
+  }
+
+  return { name, complete, stream };
+}
+
+/** Per-request SDK options: our budget's signal, and the SDK's own timeout when overridden. */
+function requestOptions(req: ChatRequest, signal: AbortSignal): { signal: AbortSignal; timeout?: number } {
+  return req.timeoutMs === undefined ? { signal } : { signal, timeout: req.timeoutMs };
+}
+
+function buildParams(req: ChatRequest, model: string, options: OpenAICompatOptions): CreateParams {
+  const params: CreateParams & { models?: string[] } = { model, messages: req.messages };
+  if (req.temperature !== undefined) params.temperature = req.temperature;
+  if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
+  if (req.json === true) params.response_format = { type: "json_object" };
+  else if (req.json) {
+    params.response_format = {
+      type: "json_schema",
+      json_schema: { name: req.json.name, schema: req.json.schema, strict: true },
+    };
+  }
+  if (options.fallbackModels?.length) {
+    params.models = [...new Set([model, ...options.fallbackModels])];
+  }
+  return params;
+}
+
+function readUsage(usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): Usage {
+  return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
+}
+
+function readCompletion(
+  completion: ChatCompletion,
+  where: { provider: string; model: string },
+): { text: string; usedModel: string; usage: Usage } {
+  const content = (completion as Partial<ChatCompletion> | null)?.choices?.[0]?.message?.content;
+  if (typeof content !== "string") {
+    throw new ProviderError({ ...where, kind: "malformed", detail: "no message content in the response" });
+  }
+  return {
+    text: content,
+    usedModel: typeof completion.model === "string" && completion.model ? completion.model : where.model,
+    usage: readUsage(completion.usage),
+  };
+}
+
+function finishText(
+  text: string,
+  json: JsonMode | undefined,
+  where: { provider: string; model: string },
+): { text: string; json?: unknown } {
+  return json ? parseJsonReply(text, where) : { text };
+}
+
+/**
+ * Parses a JSON-mode reply: surrounding whitespace and one Markdown code fence are tolerated;
+ * anything else that is not a JSON object or array raises ProviderError 'malformed'.
+ */
+export function parseJsonReply(
+  text: string,
+  where: { provider: string; model?: string },
+): { text: string; json: unknown } {
+  const cleaned = text.trim().replace(/^```(?:json)?\s*\n?([\s\S]*?)\n?```$/i, "$1").trim();
+  let json: unknown;
+  try {
+    json = JSON.parse(cleaned);
+  } catch (error) {
+    throw new ProviderError({ ...where, kind: "malformed", detail: "reply is not valid JSON", cause: error });
+  }
+  if (typeof json !== "object" || json === null) {
+    throw new ProviderError({ ...where, kind: "malformed", detail: "reply is not a JSON object" });
+  }
+  return { text: cleaned, json };
+}
