@@ -35,6 +35,9 @@ export interface Providers {
   offline: boolean;
 }
 
+/** APIs whose default models reject `response_format: json_schema`: sent `json_object` + the schema. */
+const WITHOUT_JSON_SCHEMA = new Set<ChatProviderName>(["groq", "deepseek"]);
+
 /** Creates every provider from `config`. Cheap: no network until a provider is called. */
 export function createProviders(config: ProviderConfig): Providers {
   const { timeoutMs, maxRetries, models } = config;
@@ -42,8 +45,7 @@ export function createProviders(config: ProviderConfig): Providers {
 
   function compat(
     name: ChatProviderName,
-    model: string,
-    fallbackModels?: string[],
+    choice: { model: string; fallbackModels?: string[] },
   ): ChatProvider | undefined {
     const endpoint = config[name];
     if (!endpoint.apiKey) return undefined;
@@ -51,34 +53,31 @@ export function createProviders(config: ProviderConfig): Providers {
       name,
       apiKey: endpoint.apiKey,
       baseUrl: endpoint.baseUrl,
-      model,
-      fallbackModels,
+      ...choice,
+      structuredOutput: WITHOUT_JSON_SCHEMA.has(name) ? "json_object" : "json_schema",
       ...common,
     });
   }
 
-  const chatProviders: Partial<Record<ChatProviderName, ChatProvider>> = {};
-  for (
-    const [name, provider] of [
-      ["openrouter", compat("openrouter", models.chat, models.chatFallbacks)],
-      ["groq", compat("groq", models.groq)],
-      ["deepseek", compat("deepseek", models.deepseek)],
-      ["openai", compat("openai", models.openaiChat)],
-    ] as const
-  ) {
-    if (provider) chatProviders[name] = provider;
-  }
-  const rest = [chatProviders.groq, chatProviders.deepseek, chatProviders.openai].filter(
-    (p): p is ChatProvider => p !== undefined,
+  const candidates: [ChatProviderName, ChatProvider | undefined][] = [
+    ["openrouter", compat("openrouter", { model: models.chat, fallbackModels: models.chatFallbacks })],
+    ["groq", compat("groq", { model: models.groq })],
+    ["deepseek", compat("deepseek", { model: models.deepseek })],
+    ["openai", compat("openai", { model: models.openaiChat })],
+  ];
+  const keyed = candidates.filter((entry): entry is [ChatProviderName, ChatProvider] =>
+    entry[1] !== undefined
   );
-  const routerHead = compat("openrouter", models.router, models.chatFallbacks);
-  const offline = Object.keys(chatProviders).length === 0;
+  const chain = keyed.map(([, provider]) => provider);
+  const rest = keyed.filter(([name]) => name !== "openrouter").map(([, provider]) => provider);
+  const routerHead = compat("openrouter", { model: models.router, fallbackModels: models.chatFallbacks });
+  const offline = chain.length === 0;
   const offlineChat = offline ? createOfflineChat() : undefined;
 
   return {
-    chat: createChatChain(offlineChat ? [offlineChat] : Object.values(chatProviders)),
+    chat: createChatChain(offlineChat ? [offlineChat] : chain),
     router: createChatChain(offlineChat ? [offlineChat] : [...(routerHead ? [routerHead] : []), ...rest]),
-    chatProviders,
+    chatProviders: Object.fromEntries(keyed),
     embedder: config.openai.apiKey
       ? createOpenAIEmbedder({
         apiKey: config.openai.apiKey,

@@ -38,6 +38,18 @@ Deno.test("createProviders: with the fake's env, chat, router, embeddings and re
     const fellBack = await providers.chat.complete({ messages: [{ role: "user", content: "Bonjour" }] });
     assert.deepEqual([fellBack.provider, fellBack.model], ["groq", "llama-3.3-70b-versatile"]);
 
+    const schema = { type: "object", properties: { agent: { enum: ["audrey", "carole"] } } };
+    const deepseek = await providers.chatProviders.deepseek!.complete({
+      messages: [],
+      json: { name: "r", schema },
+    });
+    assert.deepEqual(deepseek.json, { reply: "fake reply" }, "the fake's default json_object reply");
+    assert.deepEqual(
+      fake.requests.at(-1)?.body?.response_format,
+      { type: "json_object" },
+      "no json_schema on DeepSeek",
+    );
+
     const { vectors } = await providers.embedder.embed(["un", "deux"]);
     assert.equal(vectors.length, 2);
     const hits = await providers.reranker!.rerank("deux", ["un", "deux"], 1);
@@ -49,6 +61,7 @@ Deno.test("createProviders: with the fake's env, chat, router, embeddings and re
         "Bearer sk-fake-openrouter",
         "Bearer sk-fake-openrouter",
         "Bearer gsk-fake-groq",
+        "Bearer sk-fake-deepseek",
         "Bearer sk-fake-openai",
         "Bearer fake-cohere",
       ],

@@ -19,6 +19,12 @@ export interface OpenAICompatOptions {
   model: string;
   /** OpenRouter only: sent as `models: [model, ...fallbackModels]` so OpenRouter falls back itself. */
   fallbackModels?: string[];
+  /**
+   * How a `{name, schema}` JSON request is sent: `json_schema` (strict structured output, the
+   * default) or `json_object` plus the schema in a system message, for APIs without structured
+   * output (DeepSeek; Groq on most models).
+   */
+  structuredOutput?: "json_schema" | "json_object";
   /** Budget of one call (SDK retries included), unless the request sets `timeoutMs`. */
   timeoutMs: number;
   /** SDK retries on 408/429/5xx and connection errors, within the budget. */
@@ -121,7 +127,13 @@ function buildParams(req: ChatRequest, model: string, options: OpenAICompatOptio
   if (req.temperature !== undefined) params.temperature = req.temperature;
   if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
   if (req.json === true) params.response_format = { type: "json_object" };
-  else if (req.json) {
+  else if (req.json && options.structuredOutput === "json_object") {
+    params.response_format = { type: "json_object" };
+    const instruction =
+      `Answer with one JSON object only, valid against this JSON schema (${req.json.name}): ` +
+      JSON.stringify(req.json.schema);
+    params.messages = [{ role: "system", content: instruction }, ...req.messages];
+  } else if (req.json) {
     params.response_format = {
       type: "json_schema",
       json_schema: { name: req.json.name, schema: req.json.schema, strict: true },

@@ -178,3 +178,19 @@ Deno.test("openai_compat: OpenRouter gets the models list and reports the model 
     assert.equal(fake.requests[0].route, "openrouter");
   });
 });
+
+Deno.test("openai_compat: without structured output, a schema request becomes json_object plus the schema", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("chat", { json: { agent: "audrey" } });
+    const schema = { type: "object", properties: { agent: { type: "string" } } };
+    const result = await openaiChat(fake, { name: "deepseek", structuredOutput: "json_object" })
+      .complete({ messages: question, json: { name: "route", schema } });
+    assert.deepEqual(result.json, { agent: "audrey" });
+    const body = fake.requests[0].body!;
+    assert.deepEqual(body.response_format, { type: "json_object" });
+    const [instruction, ...rest] = body.messages as { role: string; content: string }[];
+    assert.equal(instruction.role, "system");
+    assert.match(instruction.content, /JSON schema \(route\): \{"type":"object"/);
+    assert.deepEqual(rest, question);
+  });
+});
