@@ -10,7 +10,7 @@ bash "$ROOT/scripts/local/install.sh"
 bash "$ROOT/scripts/local/db.sh" start
 stop_all() {
   trap - EXIT INT TERM
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   bash "$ROOT/scripts/local/db.sh" stop
 }
 trap stop_all EXIT

@@ -21,7 +21,7 @@ source "$ROOT/scripts/local/functions_env.sh"
 unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
 
 cleanup() {
-  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -73,6 +73,19 @@ d_failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
 d_ok=${d_ok:-0}; d_failed=${d_failed:-0}
 if [ "$deno_rc" -ne 0 ] && [ "$d_failed" -eq 0 ]; then d_failed=1; fi
 passed=$((passed + d_ok)); failed=$((failed + d_failed))
+
+log "Node tests (supabase-js as a frontend uses it)"
+set +e
+(cd "$ROOT" && node --test --test-reporter=tap tests/node/) >"$work/node.log" 2>&1
+node_rc=$?
+set -e
+n_ok=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$work/node.log" | tail -n 1)
+n_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$work/node.log" | tail -n 1)
+n_ok=${n_ok:-0}; n_failed=${n_failed:-0}
+[ "$n_failed" -eq 0 ] || grep -E '^not ok|^\s+(error|expected|actual):' "$work/node.log" >&2 || true
+if [ "$node_rc" -ne 0 ] && [ "$n_failed" -eq 0 ]; then n_failed=1; fi
+log "Node: $n_ok passed, $n_failed failed"
+passed=$((passed + n_ok)); failed=$((failed + n_failed))
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -6,6 +6,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PG_BIN="/usr/lib/postgresql/15/bin"
 DENO="$ROOT/node_modules/.bin/deno"
+# package.json is for npm (Deno itself, postgres-meta, the Node tests); Deno resolves only deno.json.
+export DENO_NO_PACKAGE_JSON=1
 
 : "${COMPTOIR_DB_PORT:=54322}"
 : "${COMPTOIR_API_PORT:=54321}"

@@ -39,7 +39,14 @@ if [ ! -f "$VECTOR_VERSION_FILE" ]; then
   [ -f "$VECTOR_VERSION_FILE" ] || die "pgvector built but $VECTOR_VERSION_FILE is missing (source is not 0.8.0?)"
 fi
 
-if [ ! -x "$DENO" ] || [ "$ROOT/package.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+# npm dependencies (Deno among them): reinstalled when package.json or the lock file changed.
+# `npm install`, not `npm ci`: npm 11 leaves other platforms' optional Deno binaries out of the
+# lock file, which `npm ci` then rejects.
+stamp="$ROOT/node_modules/.comptoir-installed"
+wanted="$(cat "$ROOT/package.json" "$ROOT/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ ! -x "$DENO" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   log "installing npm dev dependencies (Deno, postgres-meta)"
-  (cd "$ROOT" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi)
+  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
+  [ -x "$DENO" ] || die "npm install finished but $DENO is missing"
+  cat "$ROOT/package.json" "$ROOT/package-lock.json" | sha256sum | cut -d' ' -f1 > "$stamp"
 fi
