@@ -66,10 +66,17 @@ export async function loadFunctions(
   return routes;
 }
 
-/** The gateway's request handler: routing, the verify_jwt rule, and a contract error for anything that escapes. */
-export function createGateway(routes: Map<string, FunctionRoute>, verify: VerifyJwt): Handler {
+type AuthHandler = (req: Request, path: string) => Promise<Response>;
+
+/**
+ * The gateway's request handler: routing, the verify_jwt rule, and a contract error for
+ * anything that escapes. /auth/v1/* goes to the local Auth stand-in when one is given.
+ */
+export function createGateway(routes: Map<string, FunctionRoute>, verify: VerifyJwt, auth?: AuthHandler): Handler {
   return async function gateway(req, info) {
     const url = new URL(req.url);
+    const authPath = /^\/auth\/v1(\/.*)$/.exec(url.pathname);
+    if (auth && authPath) return await auth(req, authPath[1]);
     const match = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
     const route = match ? routes.get(match[1]) : undefined;
     if (!match || !route) {

@@ -4,7 +4,9 @@
  * path, status, time; never a body or a header).
  */
 import { join } from "node:path";
+import { createDb } from "../../functions/_shared/db.ts";
 import { createJwtVerifier } from "../../functions/_shared/jwt.ts";
+import { createAuthStandIn } from "./auth.ts";
 import { createGateway, loadFunctions } from "./gateway.ts";
 
 const root = join(import.meta.dirname!, "../..");
@@ -12,10 +14,10 @@ const port = Number(Deno.env.get("COMPTOIR_API_PORT") ?? "54321");
 const quiet = Deno.env.get("COMPTOIR_QUIET") === "1";
 
 const routes = await loadFunctions(join(root, "supabase/config.toml"));
-const gateway = createGateway(
-  routes,
-  createJwtVerifier({ secret: Deno.env.get("SUPABASE_JWT_SECRET"), jwksUrl: Deno.env.get("SUPABASE_JWKS_URL") }),
-);
+const jwtSecret = Deno.env.get("SUPABASE_JWT_SECRET")!;
+const verify = createJwtVerifier({ secret: jwtSecret });
+const auth = createAuthStandIn({ sql: createDb(Deno.env.get("SUPABASE_DB_URL")!, { max: 2 }).sql, jwtSecret, verify });
+const gateway = createGateway(routes, verify, auth);
 
 Deno.serve({
   hostname: "127.0.0.1",

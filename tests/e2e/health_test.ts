@@ -45,3 +45,24 @@ Deno.test({
     assert.match(res.headers.get("access-control-allow-headers") ?? "", /apikey/);
   },
 });
+
+Deno.test({
+  name: "supabase.auth.signInWithPassword works against a seeded owner, and a wrong password is refused",
+  ignore: !stack.available,
+  async fn() {
+    const supabase = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+    const wrong = await supabase.auth.signInWithPassword({ email: "owner@agence-des-copines.test", password: "nope" });
+    assert.equal(wrong.error?.message, "Invalid login credentials");
+    const { data, error } = await supabase.auth.signInWithPassword({
+      email: "owner@agence-des-copines.test",
+      password: "comptoir-demo",
+    });
+    assert.equal(error, null);
+    assert.equal(data.user?.email, "owner@agence-des-copines.test");
+    const { data: me } = await supabase.auth.getUser();
+    assert.equal(me.user?.id, data.user?.id);
+    const refreshed = await supabase.auth.refreshSession();
+    assert.equal(refreshed.error, null);
+    await supabase.auth.signOut();
+  },
+});

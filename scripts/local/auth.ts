@@ -1,0 +1,118 @@
+/**
+ * A small stand-in for Supabase Auth (GoTrue) on the local stack, so that
+ * `supabase.auth.signInWithPassword(...)` works against the seeded users as it does with
+ * `supabase start`: password and refresh-token grants, the current user, logout. Sessions are
+ * HS256 JWTs signed with the local JWT secret; refresh tokens are signed too (no table), so a
+ * restart keeps them valid. Local only: nothing here is deployed.
+ */
+import * as jose from "jose";
+import type { Sql } from "../../functions/_shared/db.ts";
+import { corsHeaders, HttpError, json } from "../../functions/_shared/http.ts";
+import type { VerifyJwt } from "../../functions/_shared/jwt.ts";
+
+interface AuthOptions {
+  sql: Sql;
+  jwtSecret: string;
+  verify: VerifyJwt;
+  expirySeconds?: number;
+}
+
+interface UserRow {
+  id: string;
+  email: string;
+  aud: string;
+  role: string;
+  raw_app_meta_data: unknown;
+  raw_user_meta_data: unknown;
+  created_at: Date;
+}
+
+/** GoTrue's error shape, which auth-js reads. */
+function authError(status: number, code: string, message: string): Response {
+  return json(status, { code: status, error_code: code, msg: message, error: code, error_description: message });
+}
+
+export function createAuthStandIn(options: AuthOptions) {
+  const key = new TextEncoder().encode(options.jwtSecret);
+  const expiry = options.expirySeconds ?? 3600;
+
+  function userJson(user: UserRow) {
+    return {
+      id: user.id,
+      aud: user.aud,
+      role: user.role,
+      email: user.email,
+      app_metadata: user.raw_app_meta_data ?? {},
+      user_metadata: user.raw_user_meta_data ?? {},
+      created_at: user.created_at,
+    };
+  }
+
+  async function session(user: UserRow) {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: user.id, email: user.email, role: user.role, aud: user.aud, session_id: crypto.randomUUID() };
+    const accessToken = await new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuedAt(now).setExpirationTime(now + expiry).sign(key);
+    const refreshToken = await new jose.SignJWT({ sub: user.id, typ: "refresh" })
+      .setProtectedHeader({ alg: "HS256" }).setIssuedAt(now).setExpirationTime(now + 30 * 86400).sign(key);
+    return json(200, {
+      access_token: accessToken,
+      token_type: "bearer",
+      expires_in: expiry,
+      expires_at: now + expiry,
+      refresh_token: refreshToken,
+      user: userJson(user),
+    });
+  }
+
+  async function findUser(where: { email?: string; id?: string; password?: string }): Promise<UserRow | undefined> {
+    const rows = await options.sql<UserRow[]>`
+      select id::text, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at
+      from auth.users
+      where deleted_at is null
+        and ${where.id ? options.sql`id = ${where.id}::uuid` : options.sql`lower(email) = lower(${where.email ?? ""})`}
+        and ${
+      where.password === undefined
+        ? options.sql`true`
+        : options.sql`encrypted_password = extensions.crypt(${where.password}, encrypted_password)`
+    }`;
+    return rows[0];
+  }
+
+  return async function auth(req: Request, path: string): Promise<Response> {
+    if (req.method === "OPTIONS") return new Response("ok", { headers: corsHeaders });
+    const url = new URL(req.url);
+    if (path === "/token" && req.method === "POST") {
+      const body = await req.json().catch(() => ({})) as Record<string, string>;
+      const grant = url.searchParams.get("grant_type");
+      if (grant === "password") {
+        const user = body.email && body.password
+          ? await findUser({ email: body.email, password: body.password })
+          : undefined;
+        return user ? await session(user) : authError(400, "invalid_credentials", "Invalid login credentials");
+      }
+      if (grant === "refresh_token") {
+        try {
+          const { payload } = await jose.jwtVerify(body.refresh_token ?? "", key, { algorithms: ["HS256"] });
+          const user = payload.typ === "refresh" ? await findUser({ id: String(payload.sub) }) : undefined;
+          if (user) return await session(user);
+        } catch { /* falls through to the error below */ }
+        return authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+      }
+      return authError(400, "unsupported_grant_type", `grant_type ${grant} is not supported by the local stack`);
+    }
+    if (path === "/user" && req.method === "GET") {
+      try {
+        const token = (req.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "");
+        const claims = await options.verify(token);
+        const user = claims.sub ? await findUser({ id: claims.sub }) : undefined;
+        if (user) return json(200, userJson(user));
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+      }
+      return authError(401, "bad_jwt", "invalid JWT");
+    }
+    if (path === "/logout" && req.method === "POST") return new Response(null, { status: 204, headers: corsHeaders });
+    return authError(404, "not_found", `The local stack's auth stand-in has no ${req.method} /auth/v1${path}`);
+  };
+}
