@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark on a throw-away cluster (never the `npm start` data).
+# Each writes bench/results/<name>.json and prints a summary; the README quotes them.
+# `npm run bench -- retrieval ingest` runs only those.
+source "$(dirname "$0")/local/common.sh"
+bash "$ROOT/scripts/local/install.sh"
+
+work="$(mktemp -d /tmp/comptoir-bench.XXXXXX)"
+chmod 755 "$work"
+export COMPTOIR_DATA_DIR="$work/db" COMPTOIR_READ_DOTENV=0
+COMPTOIR_DB_PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+export COMPTOIR_DB_PORT
+trap 'bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+bash "$ROOT/scripts/local/db.sh" start
+bash "$ROOT/scripts/local/migrate.sh" --seed >/dev/null
+# Room for building a 100k-vector HNSW index in the benchmark.
+pg_sql -c "alter system set maintenance_work_mem = '2GB'" -c "alter system set shared_buffers = '2GB'" >/dev/null
+bash "$ROOT/scripts/local/db.sh" stop && bash "$ROOT/scripts/local/db.sh" start
+
+mkdir -p "$ROOT/bench/results"
+url="$(db_url "$COMPTOIR_DB_PORT")"
+wanted=("$@")
+[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat)
+for name in "${wanted[@]}"; do
+  script="$ROOT/scripts/bench/$name.ts"
+  [ -f "$script" ] || die "no benchmark scripts/bench/$name.ts"
+  log "bench: $name"
+  (cd "$ROOT" && "$DENO" run -A "$script" --db "$url" --out "bench/results/$name.json")
+done
+log "results in bench/results/"
