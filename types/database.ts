@@ -192,6 +192,20 @@ export type Database = {
             foreignKeyName: "company_rag_configs_company_id_fkey"
             columns: ["company_id"]
             isOneToOne: true
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["company_id"]
+          },
+          {
+            foreignKeyName: "company_rag_configs_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: true
+            referencedRelation: "chatbot_messages"
+            referencedColumns: ["company_id"]
+          },
+          {
+            foreignKeyName: "company_rag_configs_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: true
             referencedRelation: "companies"
             referencedColumns: ["slug"]
           },
@@ -202,10 +216,213 @@ export type Database = {
             referencedRelation: "company_mapping"
             referencedColumns: ["company_id"]
           },
+          {
+            foreignKeyName: "company_rag_configs_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: true
+            referencedRelation: "conversation_memory"
+            referencedColumns: ["company_id"]
+          },
+        ]
+      }
+      conversations: {
+        Row: {
+          channel: string
+          company_id: string
+          created_at: string
+          current_agent: string | null
+          external_id: string | null
+          id: string
+          last_message_at: string | null
+          metadata: NonNullable<Json>
+          status: string
+          title: string | null
+          updated_at: string
+          user_id: string | null
+          visitor_id: string | null
+        }
+        Insert: {
+          channel: string
+          company_id: string
+          created_at?: string
+          current_agent?: string | null
+          external_id?: string | null
+          id?: string
+          last_message_at?: string | null
+          metadata?: NonNullable<Json>
+          status?: string
+          title?: string | null
+          updated_at?: string
+          user_id?: string | null
+          visitor_id?: string | null
+        }
+        Update: {
+          channel?: string
+          company_id?: string
+          created_at?: string
+          current_agent?: string | null
+          external_id?: string | null
+          id?: string
+          last_message_at?: string | null
+          metadata?: NonNullable<Json>
+          status?: string
+          title?: string | null
+          updated_at?: string
+          user_id?: string | null
+          visitor_id?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversations_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversations_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      messages: {
+        Row: {
+          agent: string | null
+          company_id: string
+          completion_tokens: number | null
+          content: string
+          context_snapshot: Json | null
+          conversation_id: string
+          created_at: string
+          id: string
+          idempotency_key: string | null
+          latency_ms: number | null
+          metadata: NonNullable<Json>
+          model_used: string | null
+          prompt_tokens: number | null
+          role: string
+          sources: NonNullable<Json>
+          tokens_used: number | null
+        }
+        Insert: {
+          agent?: string | null
+          company_id: string
+          completion_tokens?: number | null
+          content: string
+          context_snapshot?: Json | null
+          conversation_id: string
+          created_at?: string
+          id?: string
+          idempotency_key?: string | null
+          latency_ms?: number | null
+          metadata?: NonNullable<Json>
+          model_used?: string | null
+          prompt_tokens?: number | null
+          role: string
+          sources?: NonNullable<Json>
+          tokens_used?: number | null
+        }
+        Update: {
+          agent?: string | null
+          company_id?: string
+          completion_tokens?: number | null
+          content?: string
+          context_snapshot?: Json | null
+          conversation_id?: string
+          created_at?: string
+          id?: string
+          idempotency_key?: string | null
+          latency_ms?: number | null
+          metadata?: NonNullable<Json>
+          model_used?: string | null
+          prompt_tokens?: number | null
+          role?: string
+          sources?: NonNullable<Json>
+          tokens_used?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
         ]
       }
     }
     Views: {
+      chatbot_conversations: {
+        Row: {
+          channel: string | null
+          company_id: string | null
+          created_at: string | null
+          current_agent: string | null
+          external_id: string | null
+          id: string | null
+          last_message_at: string | null
+          status: string | null
+          title: string | null
+          updated_at: string | null
+          user_id: string | null
+        }
+        Relationships: []
+      }
+      chatbot_messages: {
+        Row: {
+          agent: string | null
+          company_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          id: string | null
+          metadata: Json | null
+          model_used: string | null
+          role: string | null
+          sources: Json | null
+          tokens_used: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       company_mapping: {
         Row: {
           company_id: string | null
@@ -215,14 +432,70 @@ export type Database = {
         }
         Relationships: []
       }
+      conversation_memory: {
+        Row: {
+          company_id: string | null
+          content: string | null
+          conversation_id: string | null
+          id: string | null
+          role: string | null
+          timestamp: string | null
+          user_id: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Functions: {
+      append_message: {
+        Args: {
+          p_agent?: string
+          p_company: string
+          p_completion_tokens?: number
+          p_content: string
+          p_context_snapshot?: Json
+          p_conversation: string
+          p_idempotency_key?: string
+          p_latency_ms?: number
+          p_metadata?: Json
+          p_model_used?: string
+          p_prompt_tokens?: number
+          p_role: string
+          p_sources?: Json
+          p_tokens_used?: number
+        }
+        Returns: string
+      }
       create_company: {
         Args: {
           p_ai_name?: string
           p_name: string
           p_sector?: string
           p_slug: string
+        }
+        Returns: string
+      }
+      ensure_conversation: {
+        Args: {
+          p_channel: string
+          p_company: string
+          p_external_id: string
+          p_user_id?: string
+          p_visitor_id?: string
         }
         Returns: string
       }
