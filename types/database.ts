@@ -60,6 +60,72 @@ export type Database = {
           },
         ]
       }
+      agents: {
+        Row: {
+          company_id: string
+          created_at: string
+          expertise: string
+          greeting: string | null
+          id: string
+          is_active: boolean
+          keywords: string[]
+          model: string | null
+          name: string
+          slug: string
+          style_notes: string | null
+          system_prompt: string
+          temperature: number
+          updated_at: string
+        }
+        Insert: {
+          company_id: string
+          created_at?: string
+          expertise?: string
+          greeting?: string | null
+          id?: string
+          is_active?: boolean
+          keywords?: string[]
+          model?: string | null
+          name: string
+          slug: string
+          style_notes?: string | null
+          system_prompt: string
+          temperature?: number
+          updated_at?: string
+        }
+        Update: {
+          company_id?: string
+          created_at?: string
+          expertise?: string
+          greeting?: string | null
+          id?: string
+          is_active?: boolean
+          keywords?: string[]
+          model?: string | null
+          name?: string
+          slug?: string
+          style_notes?: string | null
+          system_prompt?: string
+          temperature?: number
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "agents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "agents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       companies: {
         Row: {
           created_at: string

@@ -1,0 +1,60 @@
+-- Agents: each company's specialist personas (the demo tenant's Audrey and Carole), which
+-- the chat orchestrator routes visitor messages to: expertise and keywords for routing, the
+-- system prompt, model and style for answering. Members read; admins and owners edit.
+
+/**
+ * One specialist of a company. slug is what documents.agent_owner and messages.agent name
+ * ('shared' is reserved for documents every agent reads). A null model means the configured
+ * default chat model.
+ */
+create table public.agents (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references public.companies (id) on delete cascade,
+  slug text not null
+    constraint agents_slug_format check (
+      slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and length(slug) <= 63 and slug <> 'shared'
+    ),
+  name text not null constraint agents_name_not_blank check (btrim(name) <> ''),
+  expertise text not null default '',
+  keywords text[] not null default '{}',
+  system_prompt text not null constraint agents_system_prompt_not_blank check (btrim(system_prompt) <> ''),
+  model text,
+  temperature real not null default 0.4
+    constraint agents_temperature_range check (temperature between 0 and 2),
+  style_notes text,
+  greeting text,
+  is_active boolean not null default true,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint agents_company_id_slug_key unique (company_id, slug)
+);
+
+create trigger agents_touch_updated_at
+  before update on public.agents
+  for each row execute function private.touch_updated_at();
+
+alter table public.agents enable row level security;
+
+-- Column grants: ids, the owning company and timestamps are never rewritten through the API.
+revoke insert, update, delete on public.agents from anon, authenticated;
+grant insert (
+  company_id, slug, name, expertise, keywords, system_prompt, model, temperature, style_notes, greeting, is_active
+) on public.agents to authenticated;
+grant update (
+  slug, name, expertise, keywords, system_prompt, model, temperature, style_notes, greeting, is_active
+) on public.agents to authenticated;
+grant delete on public.agents to authenticated;
+
+create policy agents_select_member on public.agents
+  for select to authenticated
+  using ((select private.is_member(company_id)));
+create policy agents_insert_admin on public.agents
+  for insert to authenticated
+  with check ((select private.is_member(company_id, 'admin')));
+create policy agents_update_admin on public.agents
+  for update to authenticated
+  using ((select private.is_member(company_id, 'admin')))
+  with check ((select private.is_member(company_id, 'admin')));
+create policy agents_delete_admin on public.agents
+  for delete to authenticated
+  using ((select private.is_member(company_id, 'admin')));
