@@ -41,13 +41,10 @@ select is_empty($$
     ]
 $$, 'security_definer_view: every view in public runs with the querying role''s rights (security_invoker)');
 
--- pg_cron is the platform's: the local shim creates it without a schema (Supabase uses
--- pg_catalog) and all its objects live in schema cron, so it is not ours to move.
 select is_empty($$
   select e.extname::text
   from pg_catalog.pg_extension e
   where e.extnamespace = 'public'::regnamespace
-    and e.extname not in ('plpgsql', 'pg_cron')
 $$, 'extension_in_public: no extension is installed in schema public');
 
 -- Deparsed policies read `( SELECT auth.uid() AS uid)`: strip every wrapped call, then any
