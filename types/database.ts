@@ -354,6 +354,71 @@ export type Database = {
           },
         ]
       }
+      escalations: {
+        Row: {
+          company_id: string
+          conversation_id: string
+          created_at: string
+          details: string | null
+          id: string
+          reason: string
+          resolved_at: string | null
+          resolved_by: string | null
+          status: string
+        }
+        Insert: {
+          company_id: string
+          conversation_id: string
+          created_at?: string
+          details?: string | null
+          id?: string
+          reason: string
+          resolved_at?: string | null
+          resolved_by?: string | null
+          status?: string
+        }
+        Update: {
+          company_id?: string
+          conversation_id?: string
+          created_at?: string
+          details?: string | null
+          id?: string
+          reason?: string
+          resolved_at?: string | null
+          resolved_by?: string | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "escalations_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "escalations_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "escalations_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "escalations_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       messages: {
         Row: {
           agent: string | null
@@ -546,6 +611,10 @@ export type Database = {
         }
         Returns: string
       }
+      conversation_is_paused: {
+        Args: { p_conversation: string }
+        Returns: boolean
+      }
       create_company: {
         Args: {
           p_ai_name?: string
@@ -577,6 +646,16 @@ export type Database = {
         }
         Returns: string
       }
+      open_escalation: {
+        Args: {
+          p_company: string
+          p_conversation: string
+          p_details?: string
+          p_reason: string
+        }
+        Returns: string
+      }
+      resolve_escalation: { Args: { p_escalation: string }; Returns: boolean }
     }
     Enums: {
       [_ in never]: never
