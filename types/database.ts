@@ -611,6 +611,28 @@ export type Database = {
         }
         Returns: string
       }
+      check_rate_limit: {
+        Args: {
+          p_key: string
+          p_max_requests?: number
+          p_now?: string
+          p_window_seconds?: number
+        }
+        Returns: {
+          allowed: boolean
+          limit: number
+          remaining: number
+          reset_at: string
+          retry_after_seconds: number
+        }[]
+      }
+      company_rate_limit: {
+        Args: { p_company: string }
+        Returns: {
+          max_requests: number
+          window_seconds: number
+        }[]
+      }
       conversation_is_paused: {
         Args: { p_conversation: string }
         Returns: boolean
@@ -654,6 +676,21 @@ export type Database = {
           p_reason: string
         }
         Returns: string
+      }
+      peek_rate_limit: {
+        Args: {
+          p_key: string
+          p_max_requests?: number
+          p_now?: string
+          p_window_seconds?: number
+        }
+        Returns: {
+          allowed: boolean
+          limit: number
+          remaining: number
+          reset_at: string
+          retry_after_seconds: number
+        }[]
       }
       resolve_escalation: { Args: { p_escalation: string }; Returns: boolean }
     }
