@@ -31,6 +31,6 @@ Try:  curl -s $SUPABASE_URL/functions/v1/health -H "Authorization: Bearer \$ANON
 
 STATUS
 
-"$DENO" run -A "$ROOT/scripts/local/serve.ts" &
+"$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
 server_pid=$!
 wait "$server_pid"

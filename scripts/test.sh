@@ -54,7 +54,7 @@ if [ "${#sql_tests[@]}" -gt 0 ]; then
 fi
 
 # The functions server on the throw-away cluster, for the end-to-end tests.
-COMPTOIR_QUIET=1 "$DENO" run -A "$ROOT/scripts/local/serve.ts" &
+COMPTOIR_QUIET=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
 server_pid=$!
 for _ in $(seq 1 150); do
   curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/health" && break
