@@ -58,6 +58,20 @@ export type Database = {
             referencedRelation: "company_mapping"
             referencedColumns: ["uuid"]
           },
+          {
+            foreignKeyName: "activities_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "activities_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
         ]
       }
       agents: {

@@ -15,6 +15,10 @@ select results_eq(format('select company_id, type, title, description, status, m
   format($$values (%L::uuid, 'order.created', 'Nouvelle commande', null::text, 'info', '{}'::jsonb, null::uuid)$$, :'company_a'),
   'an owner logs by slug, with status info, empty metadata and no description by default');
 
+select tests.reset_role();
+insert into public.conversations (id, company_id, channel, external_id)
+  values ('00000000-0000-4000-8000-0000000000c1', :'company_a', 'widget', 'conv-activity');
+select tests.act_as(:'owner_a');
 select public.log_activity(:'company_a', 'payment.received', 'Paiement reçu', '15 000 FCFA via Wave', 'success',
   '{"amount": 15000, "currency": "XOF"}', '00000000-0000-4000-8000-0000000000c1') as by_uuid \gset
 select results_eq(format('select company_id, description, status, metadata ->> ''currency'', conversation_id from public.activities where id = %L', :'by_uuid'),
