@@ -1,0 +1,69 @@
+/**
+ * Who may work on a company's knowledge base: the service role (any existing company), or a
+ * signed-in admin or owner of that company. Everyone else is refused with the same 403,
+ * whether the company exists or not, so that no caller learns about another tenant.
+ */
+import type { Db } from "../db.ts";
+import { HttpError } from "../http.ts";
+import type { Claims } from "../jwt.ts";
+
+/** A company, by both of its ids. */
+export interface Company {
+  id: string;
+  slug: string;
+}
+
+/** What {@link authorizeCompanyAdmin} grants. */
+export interface CompanyAccess {
+  company: Company;
+  /** `service` for a service-role JWT, `admin` for an admin/owner's JWT. */
+  caller: "service" | "admin";
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The company `ref` (uuid or slug) names, as the service role sees it; null when there is none. */
+export async function findCompany(db: Db, ref: string): Promise<Company | null> {
+  const rows = await db.asService((tx) =>
+    UUID.test(ref)
+      ? tx<Company[]>`select c.id::text as id, c.slug from public.companies c where c.id = ${ref}::uuid`
+      : tx<Company[]>`select c.id::text as id, c.slug from public.companies c where c.slug = ${ref}`
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Checks that `claims` may administer the knowledge base of company `ref`.
+ * Service role: the company must exist (404). Authenticated: admin or owner of it (403
+ * otherwise, also for a company that does not exist or belongs to someone else). Any other
+ * role (anon): 403. `what` names the function in messages (`ingest`, `search`).
+ */
+export async function authorizeCompanyAdmin(
+  db: Db,
+  claims: Claims,
+  ref: string,
+  what: string,
+): Promise<CompanyAccess> {
+  if (claims.role === "service_role") {
+    const company = await findCompany(db, ref);
+    if (!company) throw new HttpError("not_found", `${what}: unknown company ${ref}`);
+    return { company, caller: "service" };
+  }
+  const refused = new HttpError(
+    "forbidden",
+    `${what}: requires the service role or an admin of company ${ref}`,
+  );
+  if (claims.role !== "authenticated" || !claims.sub) throw refused;
+  // Under RLS the caller sees only its own companies; is_member answers about the caller only.
+  const rows = await db.asUser(claims, (tx) =>
+    UUID.test(ref)
+      ? tx<(Company & { admin: boolean })[]>`
+          select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
+          from public.companies c where c.id = ${ref}::uuid`
+      : tx<(Company & { admin: boolean })[]>`
+          select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
+          from public.companies c where c.slug = ${ref}`);
+  const row = rows[0];
+  if (!row?.admin) throw refused;
+  return { company: { id: row.id, slug: row.slug }, caller: "admin" };
+}

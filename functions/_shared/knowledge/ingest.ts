@@ -1,0 +1,232 @@
+/**
+ * Ingestion: chunk documents, embed only the chunks that are new or changed (one batched
+ * embedder call per request), then write everything in one short transaction, one
+ * `private.upsert_document_chunks` statement per document. Idempotent: the same content twice
+ * embeds nothing and writes nothing. Embedding happens before the transaction, so a provider
+ * failure leaves the knowledge base as it was.
+ */
+import type { Db, Tx } from "../db.ts";
+import { HttpError } from "../http.ts";
+import { ProviderError } from "../providers/types.ts";
+import type { Embedder } from "../providers/types.ts";
+import type { ChunkCounts, IngestDocument, IngestResponse } from "../../../types/api.ts";
+import type { Company } from "./access.ts";
+import { type Chunk, chunkDocument } from "./chunking.ts";
+
+/** The width of `documents.embedding`. */
+export const EMBEDDING_DIMENSIONS = 1536;
+
+/** The demo tenant, whose agent-less documents are tagged by `public.tag_demo_agents`. */
+export const DEMO_COMPANY_SLUG = "agence-des-copines";
+
+/** What {@link ingestDocuments} needs. */
+export interface IngestDeps {
+  db: Db;
+  embedder: Embedder;
+}
+
+/** One ingestion request, for a company already resolved and authorised. */
+export interface IngestInput {
+  company: Company;
+  documents: IngestDocument[];
+  /** Sources whose chunks are all deleted. */
+  deleteSources?: string[];
+}
+
+interface PreparedDocument {
+  source: string;
+  document: IngestDocument;
+  chunks: Chunk[];
+}
+
+interface StoredChunk {
+  source: string;
+  chunk_index: number;
+  content_hash: string;
+  embedding_model: string | null;
+}
+
+const zero = (): ChunkCounts => ({ new: 0, unchanged: 0, replaced: 0, deleted: 0 });
+
+/**
+ * Ingests `input.documents` and deletes `input.deleteSources` for one company.
+ * Throws HttpError 400 for a document with neither source nor title, an empty document, or a
+ * source given twice; 502 when the embedding provider fails (nothing is written then).
+ */
+export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Promise<IngestResponse> {
+  if (deps.embedder.dimensions !== EMBEDDING_DIMENSIONS) {
+    throw new Error(
+      `ingest: embedder ${deps.embedder.model} gives ${deps.embedder.dimensions} dimensions, not ${EMBEDDING_DIMENSIONS}`,
+    );
+  }
+  const prepared = await prepareDocuments(input.documents);
+  const deleteSources = [...new Set((input.deleteSources ?? []).map((source) => source.trim()))];
+  const ingested = new Set(prepared.map((doc) => doc.source));
+  const both = deleteSources.find((source) => ingested.has(source));
+  if (both !== undefined) {
+    throw new HttpError("invalid_request", `ingest: "${both}" is both ingested and deleted in one request`);
+  }
+  try {
+    return await ingestOnce(deps, input.company, prepared, deleteSources);
+  } catch (error) {
+    // Another ingestion changed a document between our read and our write: read again, once.
+    if (!isStaleWrite(error)) throw error;
+    return await ingestOnce(deps, input.company, prepared, deleteSources);
+  }
+}
+
+async function prepareDocuments(documents: IngestDocument[]): Promise<PreparedDocument[]> {
+  const seen = new Map<string, number>();
+  const prepared: PreparedDocument[] = [];
+  for (const [i, document] of documents.entries()) {
+    const source = document.source?.trim() || document.title?.trim();
+    if (!source) throw new HttpError("invalid_request", `ingest: document ${i} has neither source nor title`);
+    if (seen.has(source)) {
+      throw new HttpError(
+        "invalid_request",
+        `ingest: documents ${seen.get(source)} and ${i} have the same source "${source}"`,
+      );
+    }
+    seen.set(source, i);
+    const chunks = document.content.trim()
+      ? await chunkDocument(document.content, { title: document.title?.trim(), format: document.format })
+      : [];
+    // A document of headings only has no text to retrieve either.
+    if (chunks.length === 0) throw new HttpError("invalid_request", `ingest: document ${i} is empty`);
+    prepared.push({ source, document, chunks });
+  }
+  return prepared;
+}
+
+async function ingestOnce(
+  deps: IngestDeps,
+  company: Company,
+  prepared: PreparedDocument[],
+  deleteSources: string[],
+): Promise<IngestResponse> {
+  const { db, embedder } = deps;
+  const sources = prepared.map((doc) => doc.source);
+
+  // 1. What is stored for these documents (one query for the whole request).
+  const stored = sources.length === 0 ? [] : await db.asService((tx) =>
+    tx<StoredChunk[]>`
+      select d.source, d.chunk_index, d.content_hash, d.embedding_model
+      from public.documents d
+      where d.company_id = ${company.slug} and d.source = any(${sources}::text[])`
+  );
+  const known = new Map(stored.map((row) => [`${row.source}\u0000${row.chunk_index}`, row]));
+  const needsEmbedding = prepared.flatMap((doc) =>
+    doc.chunks.filter((chunk) => {
+      const row = known.get(`${doc.source}\u0000${chunk.index}`);
+      return !row || row.content_hash !== chunk.hash || row.embedding_model !== embedder.model;
+    }).map((chunk) => ({ doc, chunk }))
+  );
+
+  // 2. Embeddings for new and changed chunks only, before any write.
+  const vectors = new Map<Chunk, string>();
+  let tokens = 0;
+  if (needsEmbedding.length > 0) {
+    const result = await embed(embedder, needsEmbedding.map(({ chunk }) => chunk.content));
+    tokens = result.tokens;
+    needsEmbedding.forEach(({ chunk }, i) => vectors.set(chunk, vectorLiteral(result.vectors[i])));
+  }
+
+  // 3. One short transaction: one statement per document, pipelined, then deletions and tagging.
+  return await db.asService(async (tx) => {
+    const written = await Promise.all(
+      prepared.map((doc) => upsertDocument(tx, company, doc, vectors, embedder)),
+    );
+    const deleted = deleteSources.length === 0 ? [] : await tx<{ source: string; deleted: number }[]>`
+      select s.source, public.delete_document_source(${company.slug}, s.source) as deleted
+      from unnest(${deleteSources}::text[]) with ordinality as s (source, position)
+      order by s.position`;
+    const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
+    if (company.slug === DEMO_COMPANY_SLUG && untagged.length > 0) await tagDemoAgents(tx, company, untagged);
+
+    const documents = [
+      ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
+      ...deleted.map((row) => ({ source: row.source, chunks: { ...zero(), deleted: row.deleted } })),
+    ];
+    const chunks = zero();
+    for (const doc of documents) {
+      for (const key of ["new", "unchanged", "replaced", "deleted"] as const) chunks[key] += doc.chunks[key];
+    }
+    return { chunks, documents, usage: { embedding_tokens: tokens, embedding_model: embedder.model } };
+  });
+}
+
+async function upsertDocument(
+  tx: Tx,
+  company: Company,
+  doc: PreparedDocument,
+  vectors: Map<Chunk, string>,
+  embedder: Embedder,
+): Promise<ChunkCounts> {
+  const { document } = doc;
+  const payload = doc.chunks.map((chunk) => ({
+    chunk_index: chunk.index,
+    content: chunk.content,
+    // Unchanged chunks omit it: the stored embedding is kept.
+    ...(vectors.has(chunk) ? { embedding: vectors.get(chunk) } : {}),
+    embedding_model: embedder.model,
+    title: document.title?.trim() || null,
+    metadata: { ...document.metadata, headings: chunk.headings },
+    agent_owner: document.agent ?? "shared",
+    tags: document.tags ?? [],
+    category: document.category ?? null,
+    priority: document.priority ?? 0,
+  }));
+  const [row] = await tx<{ new: number; unchanged: number; replaced: number; removed: number }[]>`
+    select * from private.upsert_document_chunks(${company.slug}, ${doc.source}, ${tx.json(payload)})`;
+  return { new: row.new, unchanged: row.unchanged, replaced: row.replaced, deleted: row.removed };
+}
+
+/**
+ * Keyword tagging of the demo tenant's agents, limited to this request's agent-less documents:
+ * `tag_demo_agents` looks at every `shared` chunk of the company, so the other shared chunks
+ * (documents ingested as shared on purpose) are put back afterwards.
+ */
+async function tagDemoAgents(tx: Tx, company: Company, untagged: string[]): Promise<void> {
+  const [{ keep }] = await tx<{ keep: string[] }[]>`
+    select coalesce(array_agg(d.id), '{}') as keep
+    from public.documents d
+    where d.company_id = ${company.slug} and d.agent_owner = 'shared' and d.source <> all(${untagged}::text[])`;
+  await tx`select * from public.tag_demo_agents(${company.slug})`;
+  if (keep.length > 0) {
+    await tx`
+      update public.documents d set agent_owner = 'shared'
+      where d.id = any(${keep}::bigint[]) and d.agent_owner <> 'shared'`;
+  }
+}
+
+async function embed(embedder: Embedder, texts: string[]): Promise<{ vectors: number[][]; tokens: number }> {
+  let result: { vectors: number[][]; tokens: number };
+  try {
+    result = await embedder.embed(texts);
+  } catch (error) {
+    if (error instanceof ProviderError) {
+      throw new HttpError(
+        "provider_failed",
+        `ingest: embeddings failed (${error.message}); nothing was written`,
+      );
+    }
+    throw error;
+  }
+  if (result.vectors.length !== texts.length) {
+    throw new HttpError(
+      "provider_failed",
+      `ingest: ${embedder.name} returned ${result.vectors.length} vectors for ${texts.length} chunks`,
+    );
+  }
+  return result;
+}
+
+/** A vector as pgvector's text input (`[0.1,0.2,...]`). */
+export function vectorLiteral(vector: number[]): string {
+  return `[${vector.join(",")}]`;
+}
+
+function isStaleWrite(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === "22023" && /has no embedding/.test(e.message ?? "");
+}
