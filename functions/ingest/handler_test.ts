@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { createDb } from "../_shared/db.ts";
+import { createJwtVerifier } from "../_shared/jwt.ts";
+import { createOfflineEmbedder } from "../_shared/providers/offline.ts";
+import { ErrorBody, INGEST_MAX_BODY_BYTES, IngestResponse } from "../../types/api.ts";
+import { mintJwt, stack } from "../../tests/support/stack.ts";
+import { createTestTenant } from "../../tests/fixtures/knowledge/tenant.ts";
+import { createHandler } from "./handler.ts";
+
+// Connections are lazy: the tests that never reach the database run without the stack.
+const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
+const handler = createHandler({
+  db,
+  verify: createJwtVerifier({ secret: stack.jwtSecret }),
+  embedder: createOfflineEmbedder(),
+});
+
+async function post(body: unknown, token?: string, init: RequestInit = {}) {
+  const res = await handler(
+    new Request("http://x/ingest", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      ...init,
+    }),
+  );
+  return { status: res.status, body: await res.json() };
+}
+
+const service = () => mintJwt({ role: "service_role" });
+const user = (sub: string) => mintJwt({ role: "authenticated", sub });
+const doc = {
+  source: "faq.md",
+  content: "# FAQ\n\n## Délais\n\nUn tunnel de vente est livré en trois semaines.",
+};
+
+async function refusal(status: number, code: string, call: Promise<{ status: number; body: unknown }>) {
+  const res = await call;
+  assert.equal(res.status, status, JSON.stringify(res.body));
+  assert.equal(ErrorBody.parse(res.body).error.code, code);
+  return ErrorBody.parse(res.body).error;
+}
+
+Deno.test("ingest handler: no token 401; malformed JSON, wrong types and oversize bodies in the error contract", async () => {
+  await refusal(401, "unauthorized", post({ company_id: "x", documents: [] }));
+  const token = await service();
+  await refusal(400, "invalid_json", post("{not json", token));
+  const wrong = await refusal(
+    400,
+    "invalid_request",
+    post({ company_id: "x", documents: [{ content: 3 }] }, token),
+  );
+  assert.match(wrong.message, /documents\.0\.content/);
+  await refusal(400, "invalid_request", post({ company_id: "Not A Slug!", documents: [] }, token));
+  const big = JSON.stringify({
+    company_id: "x",
+    documents: [{ source: "a", content: "x".repeat(INGEST_MAX_BODY_BYTES) }],
+  });
+  const tooLarge = await refusal(413, "payload_too_large", post(big, token));
+  assert.match(tooLarge.message, /5242880 bytes/);
+  await refusal(405, "method_not_allowed", post(undefined, token, { method: "GET", body: undefined }));
+});
+
+Deno.test({
+  name:
+    "ingest handler: owner and admin ingest; member, other company and anon 403; unknown company 404 for the service",
+  ignore: !stack.available,
+  async fn() {
+    const tenant = await createTestTenant(stack.dbUrl);
+    const other = await createTestTenant(stack.dbUrl);
+    try {
+      const first = await post({ company_id: tenant.slug, documents: [doc] }, await user(tenant.users.owner));
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual(IngestResponse.parse(first.body).chunks, {
+        new: 1,
+        unchanged: 0,
+        replaced: 0,
+        deleted: 0,
+      });
+      const again = await post({ company_id: tenant.id, documents: [doc] }, await user(tenant.users.admin));
+      assert.deepEqual(IngestResponse.parse(again.body).chunks, {
+        new: 0,
+        unchanged: 1,
+        replaced: 0,
+        deleted: 0,
+      });
+      assert.equal(IngestResponse.parse(again.body).usage.embedding_tokens, 0);
+
+      for (const token of [await user(tenant.users.member), await user(other.users.owner), stack.anonKey]) {
+        const error = await refusal(
+          403,
+          "forbidden",
+          post({ company_id: tenant.slug, documents: [doc] }, token),
+        );
+        assert.equal(
+          error.message,
+          `ingest: requires the service role or an admin of company ${tenant.slug}`,
+        );
+      }
+      await refusal(
+        404,
+        "not_found",
+        post({ company_id: "no-such-company", documents: [doc] }, await service()),
+      );
+      const empty = await refusal(
+        400,
+        "invalid_request",
+        post({ company_id: tenant.slug, documents: [{ source: "a", content: "" }] }, await service()),
+      );
+      assert.equal(empty.message, "ingest: document 0 is empty");
+
+      const deleted = await post({ company_id: tenant.slug, delete_sources: ["faq.md"] }, await service());
+      assert.deepEqual(IngestResponse.parse(deleted.body).chunks, {
+        new: 0,
+        unchanged: 0,
+        replaced: 0,
+        deleted: 1,
+      });
+    } finally {
+      await tenant.drop();
+      await other.drop();
+    }
+  },
+});
+
+Deno.test({ name: "ingest handler: close the pool", fn: () => db.end() });

@@ -1,0 +1,73 @@
+/**
+ * `search`: hit testing. The passages the bot would retrieve for a query, with their vector,
+ * full-text, fused and rerank scores, each step's time and the providers used, so that an
+ * admin can see why the bot answers what it answers. Callers: the service role, or an
+ * admin/owner of the company (whose search then runs under RLS as that user).
+ */
+import type { Db } from "../_shared/db.ts";
+import { HttpError, json, readJson, serveJson } from "../_shared/http.ts";
+import { requireClaims, type VerifyJwt } from "../_shared/jwt.ts";
+import { authorizeCompanyAdmin } from "../_shared/knowledge/access.ts";
+import { retrieve, type SqlRunner } from "../_shared/knowledge/retrieve.ts";
+import { ProviderError } from "../_shared/providers/types.ts";
+import type { Embedder, Reranker } from "../_shared/providers/types.ts";
+import { SearchRequest, type SearchResponse } from "../../types/api.ts";
+
+export interface SearchHandlerDeps {
+  db: Db;
+  verify: VerifyJwt;
+  embedder: Embedder;
+  reranker: Reranker | null;
+  /** Longest wait for the reranker (default: retrieve's). */
+  rerankTimeoutMs?: number;
+}
+
+export function createHandler(deps: SearchHandlerDeps) {
+  return serveJson({ name: "search", methods: ["POST"] }, async function (req) {
+    const claims = await requireClaims(req, deps.verify);
+    const body = await readJson(req, SearchRequest);
+    const { company, caller } = await authorizeCompanyAdmin(deps.db, claims, body.company_id, "search");
+    const run: SqlRunner = caller === "admin"
+      ? (fn) => deps.db.asUser(claims, fn)
+      : (fn) => deps.db.asService(fn);
+    let result;
+    try {
+      result = await retrieve(
+        { db: run, embedder: deps.embedder, reranker: deps.reranker, rerankTimeoutMs: deps.rerankTimeoutMs },
+        { company: company.slug, agent: body.agent, question: body.query, count: body.count },
+      );
+    } catch (error) {
+      if (error instanceof ProviderError) {
+        throw new HttpError("provider_failed", `search: embedding the query failed (${error.message})`);
+      }
+      throw error;
+    }
+    const response: SearchResponse = {
+      passages: result.passages.map((p, i) => ({
+        rank: i + 1,
+        id: p.id,
+        source: p.source,
+        title: p.title,
+        content: p.content,
+        agent_owner: p.agentOwner,
+        category: p.category,
+        tags: p.tags,
+        metadata: p.metadata,
+        similarity: p.similarity,
+        text_rank: p.textRank,
+        fused_score: p.fusedScore,
+        rerank_score: p.rerankScore,
+      })),
+      rerank: result.rerank,
+      timings: {
+        embed_ms: result.timings.embedMs,
+        match_ms: result.timings.matchMs,
+        rerank_ms: result.timings.rerankMs,
+        total_ms: result.timings.totalMs,
+      },
+      providers: result.providers,
+      candidates: result.candidates,
+    };
+    return json(200, response);
+  });
+}
