@@ -368,6 +368,102 @@ export type Database = {
           },
         ]
       }
+      documents: {
+        Row: {
+          agent_owner: string
+          category: string | null
+          chunk_index: number
+          company_id: string
+          content: string
+          content_hash: string
+          created_at: string
+          embedding: string | null
+          embedding_model: string | null
+          fts: unknown
+          id: number
+          metadata: NonNullable<Json>
+          priority: number
+          source: string
+          tags: string[]
+          title: string | null
+          updated_at: string
+        }
+        Insert: {
+          agent_owner?: string
+          category?: string | null
+          chunk_index?: number
+          company_id: string
+          content: string
+          content_hash?: string
+          created_at?: string
+          embedding?: string | null
+          embedding_model?: string | null
+          fts?: never
+          id?: never
+          metadata?: NonNullable<Json>
+          priority?: number
+          source: string
+          tags?: string[]
+          title?: string | null
+          updated_at?: string
+        }
+        Update: {
+          agent_owner?: string
+          category?: string | null
+          chunk_index?: number
+          company_id?: string
+          content?: string
+          content_hash?: string
+          created_at?: string
+          embedding?: string | null
+          embedding_model?: string | null
+          fts?: never
+          id?: never
+          metadata?: NonNullable<Json>
+          priority?: number
+          source?: string
+          tags?: string[]
+          title?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "documents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["company_id"]
+          },
+          {
+            foreignKeyName: "documents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_messages"
+            referencedColumns: ["company_id"]
+          },
+          {
+            foreignKeyName: "documents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["slug"]
+          },
+          {
+            foreignKeyName: "documents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["company_id"]
+          },
+          {
+            foreignKeyName: "documents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "conversation_memory"
+            referencedColumns: ["company_id"]
+          },
+        ]
+      }
       escalations: {
         Row: {
           company_id: string
@@ -660,6 +756,10 @@ export type Database = {
         }
         Returns: string
       }
+      delete_document_source: {
+        Args: { p_company: string; p_source: string }
+        Returns: number
+      }
       ensure_conversation: {
         Args: {
           p_channel: string
@@ -681,6 +781,76 @@ export type Database = {
           p_type: string
         }
         Returns: string
+      }
+      match_documents: {
+        Args: {
+          p_agent?: string
+          p_company: string
+          p_filter?: Json
+          p_match_count?: number
+          p_match_threshold?: number
+          p_query_embedding: string
+          p_query_text?: string
+        }
+        Returns: {
+          agent_owner: string
+          category: string
+          content: string
+          id: number
+          metadata: Json
+          score: number
+          similarity: number
+          source: string
+          tags: string[]
+          text_rank: number
+          title: string
+        }[]
+      }
+      match_documents_audrey: {
+        Args: {
+          p_company?: string
+          p_filter?: Json
+          p_match_count?: number
+          p_match_threshold?: number
+          p_query_embedding?: string
+          p_query_text?: string
+        }
+        Returns: {
+          agent_owner: string
+          category: string
+          content: string
+          id: number
+          metadata: Json
+          score: number
+          similarity: number
+          source: string
+          tags: string[]
+          text_rank: number
+          title: string
+        }[]
+      }
+      match_documents_carole: {
+        Args: {
+          p_company?: string
+          p_filter?: Json
+          p_match_count?: number
+          p_match_threshold?: number
+          p_query_embedding?: string
+          p_query_text?: string
+        }
+        Returns: {
+          agent_owner: string
+          category: string
+          content: string
+          id: number
+          metadata: Json
+          score: number
+          similarity: number
+          source: string
+          tags: string[]
+          text_rank: number
+          title: string
+        }[]
       }
       open_escalation: {
         Args: {
@@ -707,6 +877,17 @@ export type Database = {
         }[]
       }
       resolve_escalation: { Args: { p_escalation: string }; Returns: boolean }
+      tag_demo_agents: {
+        Args: { p_company?: string }
+        Returns: {
+          agent: string
+          tagged: number
+        }[]
+      }
+      tag_documents_by_keywords: {
+        Args: { agent: string; p_company?: string; patterns: string[] }
+        Returns: number
+      }
     }
     Enums: {
       [_ in never]: never

@@ -1,0 +1,92 @@
+-- Plan guard: for a large tenant, match_documents must walk the HNSW index (iterative scan),
+-- never fall back to the bitmap/btree scan + sort of every chunk of the tenant (hundreds of ms
+-- at 20,000 chunks); for a small one it must scan the tenant exactly. Checked with the
+-- transaction's own index-scan counters, so it fails if the slow plan comes back.
+begin;
+select plan(10);
+
+select tests.create_company('tenant-big', tests.create_user('owner@tenant-big.test')) as company_big \gset
+select tests.create_company('tenant-other', tests.create_user('owner@tenant-other.test')) as company_other \gset
+select tests.create_company('tenant-small', tests.create_user('owner@tenant-small.test')) as company_small \gset
+
+-- The "large" tenant is a fifth of the table, as the largest real ones. The HNSW index is
+-- rebuilt after the load (its own definition, rolled back with the rest): much faster than
+-- 2,000 index inserts.
+select indexdef as hnsw_def from pg_indexes where schemaname = 'public' and indexname = 'documents_embedding_idx' \gset
+drop index public.documents_embedding_idx;
+select setseed(0.42);
+insert into public.documents (company_id, source, content, embedding)
+select case when i <= 400 then 'tenant-big' when i <= 1900 then 'tenant-other' else 'tenant-small' end,
+  's' || i, 'Chunk ' || i,
+  (select array_agg(random() - 0.3)::float8[] from generate_series(1, 1536) where i > 0)::extensions.vector
+from generate_series(1, 2000) i;
+select tests.affected_rows(:'hnsw_def');
+analyze public.documents;
+select embedding::text as q from public.documents where source = 's7' \gset
+
+-- Counters of this transaction: index scans per index, sequential scans of the table.
+create function pg_temp.scans()
+returns table (hnsw bigint, company_btree bigint, unique_btree bigint, seq bigint)
+language sql
+as $$
+  select pg_stat_get_xact_numscans('public.documents_embedding_idx'::regclass),
+    pg_stat_get_xact_numscans('public.documents_company_id_agent_owner_idx'::regclass),
+    pg_stat_get_xact_numscans('public.documents_company_id_source_chunk_index_key'::regclass),
+    pg_stat_get_xact_numscans('public.documents'::regclass)
+$$;
+
+/** The plan Postgres would choose for p_sql, as JSON text. */
+create function pg_temp.plan(p_sql text)
+returns text
+language plpgsql
+as $$
+declare
+  v_plan text;
+begin
+  execute 'explain (format json) ' || p_sql into v_plan;
+  return v_plan;
+end;
+$$;
+
+-- The trap this guards against: left to itself, the planner does not choose the HNSW index.
+select ok(
+  pg_temp.plan(format(
+    'select id from public.documents where company_id = %L order by embedding operator(extensions.<=>) %L::extensions.vector limit 10',
+    'tenant-big', :'q')) not like '%documents_embedding_idx%',
+  'fixture: the plain tenant-filtered query is planned without the HNSW index (the trap is real here)');
+
+-- Tenants above 300 chunks take the index path here (10,000 in production).
+set local comptoir.exact_scan_max_chunks = 300;
+create temporary table before as select * from pg_temp.scans();
+create temporary table big_result as
+  select * from public.match_documents('tenant-big', :'q', 10, -1);
+create temporary table after_big as select * from pg_temp.scans();
+
+select is((select count(*)::int from big_result), 10, 'the large tenant gets 10 rows');
+select is((select count(*)::int from big_result r join public.documents d using (id) where d.company_id <> 'tenant-big'), 0,
+  'all of them its own');
+select is((select a.hnsw - b.hnsw from after_big a, before b), 1::bigint,
+  'the large tenant''s search walks the HNSW index once');
+select is((select (a.company_btree - b.company_btree) + (a.unique_btree - b.unique_btree) from after_big a, before b), 0::bigint,
+  'and scans no tenant btree (no bitmap or index scan + sort over the tenant)');
+select is((select a.seq - b.seq from after_big a, before b), 0::bigint,
+  'and no sequential scan');
+
+create temporary table small_result as
+  select * from public.match_documents('tenant-small', :'q', 10, -1);
+create temporary table after_small as select * from pg_temp.scans();
+select is((select count(*)::int from small_result), 10, 'the small tenant gets 10 rows');
+select is((select a.hnsw - b.hnsw from after_small a, after_big b), 0::bigint,
+  'the small tenant''s search does not touch the HNSW index (exact scan)');
+select results_eq(
+  'select id from small_result',
+  $$select d.id from public.documents d where d.company_id = 'tenant-small'
+    order by d.embedding operator(extensions.<=>) (select embedding from public.documents where source = 's7'), d.id limit 10$$,
+  'and returns exactly the 10 nearest of the tenant');
+
+select is(
+  (select count(*)::int from public.match_documents('tenant-big', :'q', 10, -1, p_filter => '{"none": 1}')), 0,
+  'a filter nothing matches falls back to the exact scan and still returns only what matches');
+
+select * from finish();
+rollback;
