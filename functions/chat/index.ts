@@ -1,0 +1,16 @@
+import { knowledgeRetriever } from "../_shared/chat/knowledge.ts";
+import { createDb } from "../_shared/db.ts";
+import { loadEnv } from "../_shared/env.ts";
+import { createProviders, readProviderConfig } from "../_shared/providers/index.ts";
+import { createHandler } from "./handler.ts";
+
+const env = loadEnv();
+const db = createDb(env.dbUrl, { max: env.dbPoolMax });
+const providers = createProviders(readProviderConfig(env.raw));
+Deno.serve(createHandler({
+  db,
+  providers,
+  retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
+  clock: { now: () => Date.now() },
+  env,
+}));

@@ -1,0 +1,6 @@
+import { createDb } from "../_shared/db.ts";
+import { loadEnv } from "../_shared/env.ts";
+import { createHandler } from "./handler.ts";
+
+const env = loadEnv();
+Deno.serve(createHandler({ db: createDb(env.dbUrl, { max: 1 }), env }));
