@@ -16,6 +16,10 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 bash "$ROOT/scripts/local/migrate.sh" --seed
+# The demo tenant's knowledge base, through the same path as `npm run ingest` (idempotent:
+# unchanged chunks cost nothing, so every start runs it).
+(cd "$ROOT" && "$DENO" run -A scripts/ingest.ts --company agence-des-copines knowledge/demo) ||
+  log "demo knowledge base not ingested; retry with: npm run ingest -- --company agence-des-copines knowledge/demo"
 
 cat <<STATUS
 
