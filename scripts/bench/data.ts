@@ -133,9 +133,32 @@ export function tenantPlan(total: number, topicCount: number, rng: Rng): Tenant[
 }
 
 const WORDS = [
-  "tunnel", "vente", "email", "automatisation", "kajabi", "zapier", "instagram", "reel", "story",
-  "contenu", "création", "design", "client", "offre", "prix", "livraison", "paiement", "commande",
-  "formation", "webinar", "newsletter", "séquence", "lead", "audience", "marque", "visuel",
+  "tunnel",
+  "vente",
+  "email",
+  "automatisation",
+  "kajabi",
+  "zapier",
+  "instagram",
+  "reel",
+  "story",
+  "contenu",
+  "création",
+  "design",
+  "client",
+  "offre",
+  "prix",
+  "livraison",
+  "paiement",
+  "commande",
+  "formation",
+  "webinar",
+  "newsletter",
+  "séquence",
+  "lead",
+  "audience",
+  "marque",
+  "visuel",
 ];
 
 /** A short bilingual-looking passage about a topic (for full text and realistic row sizes). */

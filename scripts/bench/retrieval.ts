@@ -16,7 +16,7 @@
 import postgres from "postgres";
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { DIMS, passage, Rng, type Tenant, TopicModel, tenantPlan, toVectorText } from "./data.ts";
+import { DIMS, passage, Rng, type Tenant, tenantPlan, TopicModel, toVectorText } from "./data.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -47,7 +47,10 @@ const K = 10;
 
 // --exact-max overrides match_documents' exact-scan limit (10,000 chunks) for this run.
 const sql = postgres(args.db, {
-  prepare: false, max: 1, onnotice: () => {}, idle_timeout: 0,
+  prepare: false,
+  max: 1,
+  onnotice: () => {},
+  idle_timeout: 0,
   connection: args["exact-max"] ? { "comptoir.exact_scan_max_chunks": args["exact-max"] } : {},
 });
 const t0 = performance.now();
@@ -78,7 +81,14 @@ async function load(): Promise<{ loadSeconds: number; indexSeconds: number }> {
   for (const t of tenants) {
     for (let start = 0; start < t.size; start += 500) {
       const n = Math.min(500, t.size - start);
-      const cols = { source: [] as string[], idx: [] as number[], content: [] as string[], meta: [] as string[], emb: [] as string[], agent: [] as string[] };
+      const cols = {
+        source: [] as string[],
+        idx: [] as number[],
+        content: [] as string[],
+        meta: [] as string[],
+        emb: [] as string[],
+        agent: [] as string[],
+      };
       for (let i = start; i < start + n; i++) {
         const topic = t.topics[data.int(t.topics.length)];
         cols.source.push(`doc-${Math.floor(i / 8)}`);
@@ -153,7 +163,12 @@ interface ClassResult {
 
 type Runner = (q: Query) => Promise<number[]>;
 
-async function measure(queries: Query[], run: Runner, truth: Map<Query, number[]>, owner: Map<number, string>): Promise<ClassResult> {
+async function measure(
+  queries: Query[],
+  run: Runner,
+  truth: Map<Query, number[]>,
+  owner: Map<number, string>,
+): Promise<ClassResult> {
   for (const q of queries.slice(0, WARMUP)) await run(q);
   const times: number[] = [];
   let recallSum = 0;
@@ -199,12 +214,16 @@ function wholeTable(ef: number): Runner {
 }
 
 const matchDocuments: Runner = async (q) => {
-  const rows = await sql`select id from public.match_documents(${q.tenant!.slug}, ${q.vector}::extensions.vector, ${K}, -1, ${q.agent ?? null}, ${q.text ?? null})`;
+  const rows = await sql`select id from public.match_documents(${
+    q.tenant!.slug
+  }, ${q.vector}::extensions.vector, ${K}, -1, ${q.agent ?? null}, ${q.text ?? null})`;
   return rows.map((r) => Number(r.id));
 };
 
 const langchain: Runner = async (q) => {
-  const rows = await sql`select id from bench.match_documents(${q.vector}::extensions.vector, ${K}, ${sql.json({ tenant: q.tenant!.slug })})`;
+  const rows = await sql`select id from bench.match_documents(${q.vector}::extensions.vector, ${K}, ${
+    sql.json({ tenant: q.tenant!.slug })
+  })`;
   return rows.map((r) => Number(r.id));
 };
 
@@ -219,7 +238,9 @@ async function exactWhole(q: Query): Promise<number[]> {
 async function exactTenant(q: Query): Promise<number[]> {
   const rows = await sql.begin(async (tx) => {
     await tx`set local comptoir.exact_scan_max_chunks = '1000000000'`;
-    return await tx`select id from public.match_documents(${q.tenant!.slug}, ${q.vector}::extensions.vector, ${K}, -1, ${q.agent ?? null}, ${q.text ?? null})`;
+    return await tx`select id from public.match_documents(${
+      q.tenant!.slug
+    }, ${q.vector}::extensions.vector, ${K}, -1, ${q.agent ?? null}, ${q.text ?? null})`;
   });
   return rows.map((r) => Number(r.id));
 }
@@ -240,9 +261,15 @@ const settings = await sql`
 const version = await sql`select extversion from pg_extension where extname = 'vector'`;
 const [{ bytes }] = await sql`select pg_size_bytes(current_setting('shared_buffers'))::float8 as bytes`;
 if (bytes < 1.5 * 2 ** 30) {
-  log(`warning: shared_buffers is ${current(bytes)}; heap + HNSW need about 1.7 GB, latencies will include copies from the OS cache`);
+  log(
+    `warning: shared_buffers is ${
+      current(bytes)
+    }; heap + HNSW need about 1.7 GB, latencies will include copies from the OS cache`,
+  );
 }
-await sql.unsafe(await Deno.readTextFile(new URL("../../sql/bench/langchain_match_documents.sql", import.meta.url)));
+await sql.unsafe(
+  await Deno.readTextFile(new URL("../../sql/bench/langchain_match_documents.sql", import.meta.url)),
+);
 
 const { loadSeconds, indexSeconds } = await load();
 const owner = new Map<number, string>();
@@ -255,10 +282,14 @@ const byClass = (c: string) => tenants.filter((t) => sizeClass(t) === c);
 const classes = ["small", "medium", "large"] as const;
 // Whole-table questions follow the data: a tenant drawn by size, then one of its topics (a topic
 // no tenant writes about has no true neighbours, only ties at cosine ≈ 0.1).
-const wholeQueries = queriesFor(() => {
-  let r = qrng.int(TOTAL);
-  return tenants.find((t) => (r -= t.size) < 0) ?? tenants[tenants.length - 1];
-}, QUERIES, qrng).map((q) => ({ ...q, tenant: null }));
+const wholeQueries = queriesFor(
+  () => {
+    let r = qrng.int(TOTAL);
+    return tenants.find((t) => (r -= t.size) < 0) ?? tenants[tenants.length - 1];
+  },
+  QUERIES,
+  qrng,
+).map((q) => ({ ...q, tenant: null }));
 const tenantQueries = Object.fromEntries(classes.map((c) => {
   const pool = byClass(c);
   let i = 0;
@@ -267,7 +298,10 @@ const tenantQueries = Object.fromEntries(classes.map((c) => {
 
 // Large tenants again, through an agent (its chunks + shared) and with query text (fusion).
 const large = byClass("large");
-const agentQueries = queriesFor(() => large[qrng.int(large.length)], QUERIES, qrng).map((q) => ({ ...q, agent: "audrey" }));
+const agentQueries = queriesFor(() => large[qrng.int(large.length)], QUERIES, qrng).map((q) => ({
+  ...q,
+  agent: "audrey",
+}));
 const hybridWords = ["kajabi", "instagram", "tunnel", "newsletter", "livraison", "webinar"];
 const hybridQueries = queriesFor(() => large[qrng.int(large.length)], QUERIES, qrng)
   .map((q, i) => ({ ...q, text: `${hybridWords[i % hybridWords.length]} offre` }));
@@ -299,23 +333,39 @@ results.match_documents_large_hybrid = await measure(hybridQueries, matchDocumen
 const report = {
   generated_at: new Date().toISOString(),
   machine: { cpus: navigator.hardwareConcurrency, note: "shared machine; other jobs may have been running" },
-  postgres: Object.fromEntries(settings.map((s) => [s.name, s.unit ? `${s.setting} (${s.unit})` : s.setting])),
+  postgres: Object.fromEntries(
+    settings.map((s) => [s.name, s.unit ? `${s.setting} (${s.unit})` : s.setting]),
+  ),
   pgvector: version[0]?.extversion,
   data: {
-    chunks: TOTAL, dims: DIMS, topics: TOPICS, seed: SEED,
-    vectors: args.isotropic ? "centroid + isotropic noise (cosine ≈ 0.7 to the centroid)" : "200 topics x 12 sub-topics, variation in an 8-dim topic subspace + small isotropic noise, shared mean direction",
+    chunks: TOTAL,
+    dims: DIMS,
+    topics: TOPICS,
+    seed: SEED,
+    vectors: args.isotropic
+      ? "centroid + isotropic noise (cosine ≈ 0.7 to the centroid)"
+      : "200 topics x 12 sub-topics, variation in an 8-dim topic subspace + small isotropic noise, shared mean direction",
     exact_scan_max_chunks: args["exact-max"] ? Number(args["exact-max"]) : 10000,
-    tenants: tenants.map((t) => ({ slug: t.slug, chunks: t.size, topics: t.topics.length, class: sizeClass(t) })),
+    tenants: tenants.map((t) => ({
+      slug: t.slug,
+      chunks: t.size,
+      topics: t.topics.length,
+      class: sizeClass(t),
+    })),
     load_seconds: Math.round(loadSeconds * 10) / 10,
     hnsw_build_seconds: Math.round(indexSeconds * 10) / 10,
     hnsw: "m = 16, ef_construction = 64 (defaults), vector_cosine_ops",
   },
   method: {
-    latency: "client-side round trip over localhost with postgres.js (prepare: false), one query at a time, after warm-up",
+    latency:
+      "client-side round trip over localhost with postgres.js (prepare: false), one query at a time, after warm-up",
     warmup_queries_per_class: WARMUP,
-    recall: "recall@10 against an exact scan (whole table: sequential scan; tenants: match_documents' exact path over the whole tenant)",
-    match_documents: "p_match_threshold = -1 (no threshold); no agent and no query text except the *_agent (p_agent = audrey: its chunks + shared, 80% of the tenant) and *_hybrid (p_query_text, RRF k = 60; recall against the fusion of the exact vector list) cases",
-    langchain: "sql/bench/langchain_match_documents.sql: filter {tenant: slug} on metadata, same table and HNSW index, default hnsw settings (ef_search 40, no iterative scan)",
+    recall:
+      "recall@10 against an exact scan (whole table: sequential scan; tenants: match_documents' exact path over the whole tenant)",
+    match_documents:
+      "p_match_threshold = -1 (no threshold); no agent and no query text except the *_agent (p_agent = audrey: its chunks + shared, 80% of the tenant) and *_hybrid (p_query_text, RRF k = 60; recall against the fusion of the exact vector list) cases",
+    langchain:
+      "sql/bench/langchain_match_documents.sql: filter {tenant: slug} on metadata, same table and HNSW index, default hnsw settings (ef_search 40, no iterative scan)",
   },
   results,
 };
@@ -324,12 +374,19 @@ await Deno.writeTextFile(args.out!, JSON.stringify(report, null, 2) + "\n");
 
 const rows = Object.entries(results) as [string, ClassResult][];
 console.log("\nRetrieval benchmark (" + TOTAL.toLocaleString("en") + " chunks, " + DIMS + " dims)");
-console.log("case".padEnd(28) + "p50 ms".padStart(9) + "p95 ms".padStart(9) + "recall@10".padStart(11) + "10 rows".padStart(10) + "foreign".padStart(9));
+console.log(
+  "case".padEnd(28) + "p50 ms".padStart(9) + "p95 ms".padStart(9) + "recall@10".padStart(11) +
+    "10 rows".padStart(10) + "foreign".padStart(9),
+);
 for (const [name, r] of rows) {
   console.log(
-    name.padEnd(28) + r.p50_ms.toFixed(2).padStart(9) + r.p95_ms.toFixed(2).padStart(9) + r.recall_at_10.toFixed(3).padStart(11) +
-      (r.always_10_rows ? "always" : `${r.short_results} short`).padStart(10) + String(r.foreign_rows).padStart(9),
+    name.padEnd(28) + r.p50_ms.toFixed(2).padStart(9) + r.p95_ms.toFixed(2).padStart(9) +
+      r.recall_at_10.toFixed(3).padStart(11) +
+      (r.always_10_rows ? "always" : `${r.short_results} short`).padStart(10) +
+      String(r.foreign_rows).padStart(9),
   );
 }
-console.log(`\nload ${loadSeconds.toFixed(1)} s, HNSW build ${indexSeconds.toFixed(1)} s; written to ${args.out}`);
+console.log(
+  `\nload ${loadSeconds.toFixed(1)} s, HNSW build ${indexSeconds.toFixed(1)} s; written to ${args.out}`,
+);
 await sql.end();
