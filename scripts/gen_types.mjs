@@ -10,7 +10,10 @@ if (!dbUrl) {
   process.exit(2);
 }
 const require = createRequire(import.meta.url);
-const server = join(dirname(require.resolve("@supabase/postgres-meta/package.json")), "dist/server/server.js");
+const server = join(
+  dirname(require.resolve("@supabase/postgres-meta/package.json")),
+  "dist/server/server.js",
+);
 const run = spawnSync(process.execPath, [server], {
   env: {
     ...process.env,
@@ -23,7 +26,9 @@ const run = spawnSync(process.execPath, [server], {
   maxBuffer: 64 * 1024 * 1024,
 });
 if (run.status !== 0 || !run.stdout.includes("export type Database")) {
-  console.error(`gen_types: postgres-meta failed (exit ${run.status})\n${run.stderr.split("\n").slice(-10).join("\n")}`);
+  console.error(
+    `gen_types: postgres-meta failed (exit ${run.status})\n${run.stderr.split("\n").slice(-10).join("\n")}`,
+  );
   process.exit(1);
 }
 process.stdout.write(run.stdout);

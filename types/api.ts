@@ -17,7 +17,9 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 /** A company as RPCs accept it: its uuid or its text id (slug such as `agence-des-copines`). */
 export const CompanyRef = z.union([
   z.uuid(),
-  z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a company uuid or its text id (lowercase-kebab)").max(63),
+  z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a company uuid or its text id (lowercase-kebab)").max(
+    63,
+  ),
 ]);
 
 /** `health` — GET or POST, no body. */

@@ -9,8 +9,10 @@ Deno.test({
     const db = createDb(stack.dbUrl, { max: 1 });
     try {
       const sub = crypto.randomUUID();
-      const [row] = await db.asUser({ role: "authenticated", sub }, (tx) =>
-        tx`select current_user as role, auth.uid()::text as uid, auth.role() as claim_role`);
+      const [row] = await db.asUser(
+        { role: "authenticated", sub },
+        (tx) => tx`select current_user as role, auth.uid()::text as uid, auth.role() as claim_role`,
+      );
       assert.deepEqual({ ...row }, { role: "authenticated", uid: sub, claim_role: "authenticated" });
       // The settings are transaction-local: the pooled connection is back to its own role.
       const [after] = await db.sql`select current_user as role, auth.uid() as uid`;
@@ -46,7 +48,8 @@ Deno.test({
         await tx`create table public.db_test_rollback_probe (n int)`;
         await tx`select 1/0`;
       }));
-      const [{ exists }] = await db.sql`select to_regclass('public.db_test_rollback_probe') is not null as exists`;
+      const [{ exists }] = await db
+        .sql`select to_regclass('public.db_test_rollback_probe') is not null as exists`;
       assert.equal(exists, false);
     } finally {
       await db.end();

@@ -25,7 +25,10 @@ Deno.test("a malformed variable names itself and what is wrong", () => {
     () => loadEnv({ ...complete, RATE_LIMIT_MESSAGES: "many" }),
     /RATE_LIMIT_MESSAGES .*number/i,
   );
-  assert.throws(() => loadEnv({ ...complete, SUPABASE_DB_URL: "mysql://x" }), /SUPABASE_DB_URL must be a postgres/);
+  assert.throws(
+    () => loadEnv({ ...complete, SUPABASE_DB_URL: "mysql://x" }),
+    /SUPABASE_DB_URL must be a postgres/,
+  );
 });
 
 Deno.test("empty strings count as unset", () => {

@@ -58,7 +58,10 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 /** The contract body for an error; unknown errors become a generic 500 that reveals nothing. */
 export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) {
-    const body: { code: string; message: string; details?: unknown } = { code: error.code, message: error.message };
+    const body: { code: string; message: string; details?: unknown } = {
+      code: error.code,
+      message: error.message,
+    };
     if (error.details !== undefined) body.details = error.details;
     return json(error.status, { error: body }, error.headers);
   }
@@ -152,9 +155,14 @@ export function serveJson(options: { name: string; methods: string[] }, handler:
     if (req.method === "OPTIONS") return new Response("ok", { headers: corsHeaders });
     if (!options.methods.includes(req.method)) {
       return errorResponse(
-        new HttpError("method_not_allowed", `${options.name}: method ${req.method} is not allowed`, undefined, {
-          Allow: options.methods.join(", "),
-        }),
+        new HttpError(
+          "method_not_allowed",
+          `${options.name}: method ${req.method} is not allowed`,
+          undefined,
+          {
+            Allow: options.methods.join(", "),
+          },
+        ),
       );
     }
     try {

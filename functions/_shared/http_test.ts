@@ -23,7 +23,9 @@ Deno.test("a valid body reaches the handler", async () => {
 Deno.test("malformed JSON is a 400 invalid_json in the error contract", async () => {
   const res = await post("{not json");
   assert.equal(res.status, 400);
-  assert.deepEqual(await res.json(), { error: { code: "invalid_json", message: "Request body is not valid JSON" } });
+  assert.deepEqual(await res.json(), {
+    error: { code: "invalid_json", message: "Request body is not valid JSON" },
+  });
 });
 
 Deno.test("wrong types are a 400 naming the field, with the zod issues in details", async () => {
@@ -41,7 +43,10 @@ Deno.test("an oversize body is a 413, whether or not content-length announces it
   assert.equal(announced.status, 413);
   assert.equal((await announced.json()).error.code, "payload_too_large");
   const streamed = await handler(
-    new Request("http://x/demo", { method: "POST", body: ReadableStream.from([new TextEncoder().encode(big)]) }),
+    new Request("http://x/demo", {
+      method: "POST",
+      body: ReadableStream.from([new TextEncoder().encode(big)]),
+    }),
   );
   assert.equal(streamed.status, 413);
 });
@@ -73,9 +78,11 @@ Deno.test("CORS preflight is answered and other methods get 405 with Allow", asy
 });
 
 Deno.test("HttpError keeps its headers (Retry-After on 429)", async () => {
-  const res = errorResponse(new HttpError("rate_limited", "Trop de messages. Veuillez patienter.", undefined, {
-    "Retry-After": "42",
-  }));
+  const res = errorResponse(
+    new HttpError("rate_limited", "Trop de messages. Veuillez patienter.", undefined, {
+      "Retry-After": "42",
+    }),
+  );
   assert.equal(res.status, 429);
   assert.equal(res.headers.get("retry-after"), "42");
   assert.equal((await res.json()).error.message, "Trop de messages. Veuillez patienter.");

@@ -10,7 +10,13 @@ const providers = { embeddings: "offline", llm: "offline", rerank: "none" };
 async function check(deps: Partial<HealthDeps> & { dbUrl: string }) {
   const db = createDb(deps.dbUrl, { max: 1 });
   try {
-    const handler = createHandler({ sql: db.sql, providers, version: VERSION, schemaVersion: SCHEMA_VERSION, ...deps });
+    const handler = createHandler({
+      sql: db.sql,
+      providers,
+      version: VERSION,
+      schemaVersion: SCHEMA_VERSION,
+      ...deps,
+    });
     const res = await handler(new Request("http://x/health"));
     return { status: res.status, body: HealthResponse.parse(await res.json()) };
   } finally {
@@ -28,7 +34,11 @@ Deno.test({
     assert.equal(body.services.database, "ok");
     assert.equal(body.services.migrations.status, "ok");
     assert.equal(body.services.migrations.latest, SCHEMA_VERSION);
-    assert.deepEqual([body.services.embeddings, body.services.llm, body.services.rerank], ["offline", "offline", "none"]);
+    assert.deepEqual([body.services.embeddings, body.services.llm, body.services.rerank], [
+      "offline",
+      "offline",
+      "none",
+    ]);
   },
 });
 
@@ -44,7 +54,10 @@ Deno.test({
 });
 
 Deno.test("health is 503 degraded, not a crash, when the database is unreachable", async () => {
-  const { status, body } = await check({ dbUrl: "postgresql://postgres:postgres@127.0.0.1:1/postgres", timeoutMs: 2000 });
+  const { status, body } = await check({
+    dbUrl: "postgresql://postgres:postgres@127.0.0.1:1/postgres",
+    timeoutMs: 2000,
+  });
   assert.equal(status, 503);
   assert.equal(body.status, "degraded");
   assert.equal(body.services.database, "unreachable");

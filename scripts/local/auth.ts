@@ -29,7 +29,13 @@ interface UserRow {
 
 /** GoTrue's error shape, which auth-js reads. */
 function authError(status: number, code: string, message: string): Response {
-  return json(status, { code: status, error_code: code, msg: message, error: code, error_description: message });
+  return json(status, {
+    code: status,
+    error_code: code,
+    msg: message,
+    error: code,
+    error_description: message,
+  });
 }
 
 export function createAuthStandIn(options: AuthOptions) {
@@ -50,7 +56,13 @@ export function createAuthStandIn(options: AuthOptions) {
 
   async function session(user: UserRow) {
     const now = Math.floor(Date.now() / 1000);
-    const claims = { sub: user.id, email: user.email, role: user.role, aud: user.aud, session_id: crypto.randomUUID() };
+    const claims = {
+      sub: user.id,
+      email: user.email,
+      role: user.role,
+      aud: user.aud,
+      session_id: crypto.randomUUID(),
+    };
     const accessToken = await new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuedAt(now).setExpirationTime(now + expiry).sign(key);
     const refreshToken = await new jose.SignJWT({ sub: user.id, typ: "refresh" })
@@ -65,12 +77,16 @@ export function createAuthStandIn(options: AuthOptions) {
     });
   }
 
-  async function findUser(where: { email?: string; id?: string; password?: string }): Promise<UserRow | undefined> {
+  async function findUser(
+    where: { email?: string; id?: string; password?: string },
+  ): Promise<UserRow | undefined> {
     const rows = await options.sql<UserRow[]>`
       select id::text, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at
       from auth.users
       where deleted_at is null
-        and ${where.id ? options.sql`id = ${where.id}::uuid` : options.sql`lower(email) = lower(${where.email ?? ""})`}
+        and ${
+      where.id ? options.sql`id = ${where.id}::uuid` : options.sql`lower(email) = lower(${where.email ?? ""})`
+    }
         and ${
       where.password === undefined
         ? options.sql`true`
@@ -89,7 +105,9 @@ export function createAuthStandIn(options: AuthOptions) {
         const user = body.email && body.password
           ? await findUser({ email: body.email, password: body.password })
           : undefined;
-        return user ? await session(user) : authError(400, "invalid_credentials", "Invalid login credentials");
+        return user
+          ? await session(user)
+          : authError(400, "invalid_credentials", "Invalid login credentials");
       }
       if (grant === "refresh_token") {
         try {
@@ -99,7 +117,11 @@ export function createAuthStandIn(options: AuthOptions) {
         } catch { /* falls through to the error below */ }
         return authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
       }
-      return authError(400, "unsupported_grant_type", `grant_type ${grant} is not supported by the local stack`);
+      return authError(
+        400,
+        "unsupported_grant_type",
+        `grant_type ${grant} is not supported by the local stack`,
+      );
     }
     if (path === "/user" && req.method === "GET") {
       try {
@@ -112,7 +134,13 @@ export function createAuthStandIn(options: AuthOptions) {
       }
       return authError(401, "bad_jwt", "invalid JWT");
     }
-    if (path === "/logout" && req.method === "POST") return new Response(null, { status: 204, headers: corsHeaders });
-    return authError(404, "not_found", `The local stack's auth stand-in has no ${req.method} /auth/v1${path}`);
+    if (path === "/logout" && req.method === "POST") {
+      return new Response(null, { status: 204, headers: corsHeaders });
+    }
+    return authError(
+      404,
+      "not_found",
+      `The local stack's auth stand-in has no ${req.method} /auth/v1${path}`,
+    );
   };
 }

@@ -52,7 +52,13 @@ export async function loadFunctions(
       (Deno as any).serve = (...args: unknown[]) => {
         captured = (args.find((arg) => typeof arg === "function") as Handler | undefined) ??
           (args[0] as { handler?: Handler })?.handler;
-        return { finished: Promise.resolve(), shutdown: () => Promise.resolve(), ref() {}, unref() {}, addr: {} };
+        return {
+          finished: Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+          ref() {},
+          unref() {},
+          addr: {},
+        };
       };
       if (!captured) await import(pathToFileURL(fn.entrypoint).href);
       if (!captured) throw new Error(`gateway: ${fn.entrypoint} did not call Deno.serve(handler)`);
@@ -72,7 +78,11 @@ type AuthHandler = (req: Request, path: string) => Promise<Response>;
  * The gateway's request handler: routing, the verify_jwt rule, and a contract error for
  * anything that escapes. /auth/v1/* goes to the local Auth stand-in when one is given.
  */
-export function createGateway(routes: Map<string, FunctionRoute>, verify: VerifyJwt, auth?: AuthHandler): Handler {
+export function createGateway(
+  routes: Map<string, FunctionRoute>,
+  verify: VerifyJwt,
+  auth?: AuthHandler,
+): Handler {
   return async function gateway(req, info) {
     const url = new URL(req.url);
     const authPath = /^\/auth\/v1(\/.*)$/.exec(url.pathname);

@@ -51,7 +51,10 @@ Deno.test({
   ignore: !stack.available,
   async fn() {
     const supabase = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
-    const wrong = await supabase.auth.signInWithPassword({ email: "owner@agence-des-copines.test", password: "nope" });
+    const wrong = await supabase.auth.signInWithPassword({
+      email: "owner@agence-des-copines.test",
+      password: "nope",
+    });
     assert.equal(wrong.error?.message, "Invalid login credentials");
     const { data, error } = await supabase.auth.signInWithPassword({
       email: "owner@agence-des-copines.test",

@@ -16,20 +16,27 @@ async function migrate(database: string, migrationsDir: string) {
 }
 
 Deno.test({
-  name: "migrate applies new files in order, skips applied ones, and stops a failing file with its name and error, leaving nothing of it",
+  name:
+    "migrate applies new files in order, skips applied ones, and stops a failing file with its name and error, leaving nothing of it",
   ignore: !stack.available,
   async fn() {
     const admin = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
     const database = `migrate_test_${Date.now()}`;
     const dir = await Deno.makeTempDir();
     await admin.unsafe(`create database ${database}`);
-    const scratch = postgres(stack.dbUrl.replace(/\/postgres$/, `/${database}`), { max: 1, onnotice: () => {} });
+    const scratch = postgres(stack.dbUrl.replace(/\/postgres$/, `/${database}`), {
+      max: 1,
+      onnotice: () => {},
+    });
     try {
       await Deno.writeTextFile(`${dir}/20260101000000_first.sql`, "create table public.t1 (id int);");
       await Deno.writeTextFile(`${dir}/20260101000100_second.sql`, "insert into public.t1 values (1);");
       const first = await migrate(database, dir);
       assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stderr, /applied migration 20260101000000_first[\s\S]*applied migration 20260101000100_second/);
+      assert.match(
+        first.stderr,
+        /applied migration 20260101000000_first[\s\S]*applied migration 20260101000100_second/,
+      );
 
       const again = await migrate(database, dir);
       assert.equal(again.code, 0, again.stderr);
@@ -48,7 +55,11 @@ Deno.test({
           to_regclass('public.t2') is null as t2_absent,
           (select count(*)::int from public.t1) as t1_rows,
           (select array_agg(version order by version) from supabase_migrations.schema_migrations) as versions`;
-      assert.deepEqual({ ...state }, { t2_absent: true, t1_rows: 1, versions: ["20260101000000", "20260101000100"] });
+      assert.deepEqual({ ...state }, {
+        t2_absent: true,
+        t1_rows: 1,
+        versions: ["20260101000000", "20260101000100"],
+      });
     } finally {
       await scratch.end();
       await admin.unsafe(`drop database if exists ${database} with (force)`);

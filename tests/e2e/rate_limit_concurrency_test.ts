@@ -23,12 +23,26 @@ Deno.test({
       );
 
       const connections = new Set(results.map((r) => r.pid)).size;
-      assert.ok(connections >= 10, `expected the calls to spread over at least 10 connections, got ${connections}`);
+      assert.ok(
+        connections >= 10,
+        `expected the calls to spread over at least 10 connections, got ${connections}`,
+      );
 
       const admitted = results.filter((r) => r.allowed);
       assert.equal(admitted.length, 10);
       // Each admission saw a distinct count: the calls were serialised on the key's row.
-      assert.deepEqual(admitted.map((r) => r.remaining).sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(admitted.map((r) => r.remaining).sort((a, b) => a - b), [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+        9,
+      ]);
       assert.ok(results.filter((r) => !r.allowed).every((r) => r.remaining === 0));
     } finally {
       await db.end();

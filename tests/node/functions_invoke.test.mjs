@@ -8,12 +8,23 @@ import ws from "ws";
 const url = process.env.SUPABASE_URL;
 const anonKey = process.env.SUPABASE_ANON_KEY;
 
-test("createClient(url, anonKey).functions.invoke('health') returns the health JSON", { skip: !url && "no stack" }, async () => {
-  const supabase = createClient(url, anonKey, { realtime: { transport: ws }, auth: { persistSession: false } });
+test("createClient(url, anonKey).functions.invoke('health') returns the health JSON", {
+  skip: !url && "no stack",
+}, async () => {
+  const supabase = createClient(url, anonKey, {
+    realtime: { transport: ws },
+    auth: { persistSession: false },
+  });
   const { data, error } = await supabase.functions.invoke("health", { method: "GET" });
   assert.equal(error, null);
   assert.equal(data.status, "healthy");
-  assert.deepEqual(Object.keys(data.services).sort(), ["database", "embeddings", "llm", "migrations", "rerank"]);
+  assert.deepEqual(Object.keys(data.services).sort(), [
+    "database",
+    "embeddings",
+    "llm",
+    "migrations",
+    "rerank",
+  ]);
   assert.equal(data.services.database, "ok");
   assert.equal(typeof data.version, "string");
 });
