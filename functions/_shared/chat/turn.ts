@@ -82,6 +82,8 @@ export const DEFAULT_BUDGETS: TurnBudgets = {
 
 /** Passages asked of the knowledge module per turn. */
 export const PASSAGES_PER_TURN = 5;
+/** How long a company's agents are cached by a function instance. */
+export const AGENTS_CACHE_MS = 10_000;
 /** Unsure routes in a row that hand the conversation to a human. */
 export const LOW_CONFIDENCE_TURNS = 3;
 
@@ -273,6 +275,8 @@ export function createTurns(deps: ChatDeps) {
 
   /** Stores an assistant message (idempotent on `key#reply`) and returns its id. */
   async function storeReply(tx: Tx, options: {
+    /** Also sets the conversation's agent and unsure streak. */
+    state?: { agent: string | null; streak: number };
     companyId: string;
     conversationUuid: string;
     key: string;
@@ -285,6 +289,10 @@ export function createTurns(deps: ChatDeps) {
     metadata: Record<string, unknown>;
   }): Promise<string> {
     const usage = options.usage;
+    // Not one statement with the insert: messages' trigger updates the same conversation row.
+    if (options.state) {
+      await saveState(tx, options.conversationUuid, options.state.agent, options.state.streak);
+    }
     const [row] = await tx`
       select public.append_message(
         p_company => ${options.companyId}, p_conversation => ${options.conversationUuid}::uuid,
@@ -298,6 +306,17 @@ export function createTurns(deps: ChatDeps) {
         p_metadata => ${tx.json(options.metadata as never)}::jsonb,
         p_idempotency_key => ${`${options.key}#reply`}) as id`;
     return row.id;
+  }
+
+  /** A company's agents, cached for AGENTS_CACHE_MS (an edit to an agent applies within that time). */
+  const agentCache = new Map<string, { at: number; agents: AgentRow[] }>();
+  async function agentsOf(tx: Tx, companyId: string): Promise<AgentRow[]> {
+    const cached = agentCache.get(companyId);
+    if (cached && performance.now() - cached.at < AGENTS_CACHE_MS) return cached.agents;
+    const agents = await loadAgents(tx, companyId);
+    if (agentCache.size > 1000) agentCache.clear();
+    agentCache.set(companyId, { at: performance.now(), agents });
+    return agents;
   }
 
   async function loadAgents(tx: Tx, companyId: string): Promise<AgentRow[]> {
@@ -330,23 +349,49 @@ export function createTurns(deps: ChatDeps) {
     const clientKey = input.idempotency_key;
     const key = clientKey ?? `turn:${crypto.randomUUID()}`;
     return await step("record", async (tx) => {
-      const [{ id: conversationUuid }] = await tx`
-        select public.ensure_conversation(${a.companyId}, 'widget', ${input.conversation_id}, ${input.user_id}) as id`;
       const userMetadata = {
         channel: "widget",
         visitor_id: input.user_id,
         ...(input.timestamp === undefined ? {} : { client_timestamp: input.timestamp }),
         ...(clientKey ? {} : { generated_key: true }),
       };
-      const inserted = await tx`
-        insert into public.messages (conversation_id, company_id, role, content, metadata, idempotency_key)
-        values (${conversationUuid}::uuid, ${a.companyId}::uuid, 'user', ${input.message},
-                ${tx.json(userMetadata as never)}::jsonb, ${key})
-        on conflict (conversation_id, idempotency_key) where idempotency_key is not null do nothing
-        returning id`;
+      // One statement: the conversation, the visitor's message (once per key), the conversation's
+      // state and its last messages. A conversation created by this very statement is not in its
+      // snapshot (left join): it has no agent, no streak, no escalation and no history yet.
+      const [row] = await tx`
+        with conv as (
+          select public.ensure_conversation(${a.companyId}, 'widget', ${input.conversation_id}, ${input.user_id}) as id
+        ), ins as (
+          insert into public.messages (conversation_id, company_id, role, content, metadata, idempotency_key)
+          select conv.id, ${a.companyId}::uuid, 'user', ${input.message}, ${
+        tx.json(userMetadata as never)
+      }::jsonb, ${key}
+          from conv
+          on conflict (conversation_id, idempotency_key) where idempotency_key is not null do nothing
+          returning id
+        )
+        select conv.id as conversation_id, (select ins.id from ins) as inserted_id, c.current_agent,
+               coalesce((c.metadata ->> 'low_confidence_streak')::int, 0) as streak,
+               coalesce(public.conversation_is_paused(c.id), false) as paused,
+               coalesce((
+                 select json_agg(json_build_object('role', h.role, 'content', h.content) order by h.created_at)
+                 from (
+                   select m.role, m.content, m.created_at from public.messages m
+                   where m.conversation_id = conv.id and m.role in ('user', 'assistant')
+                     and m.idempotency_key is distinct from ${key}
+                   order by m.created_at desc limit ${DEFAULT_BUDGET.historyMessages}
+                 ) h
+               ), '[]') as history
+        from conv left join public.conversations c on c.id = conv.id`;
+      const conversationUuid: string = row.conversation_id;
+      const state = {
+        current_agent: row.current_agent as string | null,
+        streak: Number(row.streak ?? 0),
+        paused: row.paused === true,
+      };
       let userMessageId: string;
       let retried = false;
-      if (inserted.length > 0) userMessageId = inserted[0].id;
+      if (row.inserted_id) userMessageId = row.inserted_id;
       else {
         // The key was seen before: a client retry, or this step replayed after a lost connection.
         const [existing] = await tx`
@@ -367,11 +412,6 @@ export function createTurns(deps: ChatDeps) {
         }
         retried = Boolean(clientKey);
       }
-
-      const [state] = await tx`
-        select c.current_agent, coalesce((c.metadata ->> 'low_confidence_streak')::int, 0) as streak,
-               public.conversation_is_paused(c.id) as paused
-        from public.conversations c where c.id = ${conversationUuid}::uuid`;
 
       const holding = async (reason: keyof typeof HOLDING, escalation: "visitor_request" | null) => {
         if (escalation) {
@@ -401,14 +441,8 @@ export function createTurns(deps: ChatDeps) {
       if (state.paused) return await holding("paused", null);
       if (asksForHuman(input.message)) return await holding("visitor_request", "visitor_request");
 
-      const agents = await loadAgents(tx, a.companyId);
-      const history = await tx`
-        select role, content from (
-          select role, content, created_at from public.messages
-          where conversation_id = ${conversationUuid}::uuid and id <> ${userMessageId}::uuid
-            and role in ('user', 'assistant')
-          order by created_at desc limit ${DEFAULT_BUDGET.historyMessages}
-        ) recent order by created_at`;
+      const agents = await agentsOf(tx, a.companyId);
+      const history = row.history as ChatMessage[];
       return {
         kind: "turn",
         recorded: {
@@ -418,7 +452,7 @@ export function createTurns(deps: ChatDeps) {
           currentAgent: state.current_agent,
           streak: state.streak,
           agents: agents.length > 0 ? agents : [DEFAULT_AGENT],
-          history: history.map((h) => ({ role: h.role, content: h.content }) as ChatMessage),
+          history,
           retried,
         },
       };
@@ -583,8 +617,8 @@ export function createTurns(deps: ChatDeps) {
     const offline = result.provider === "offline";
     const failed = result.attempts.filter((x) => !x.ok);
     const id = await step("finish", async (tx) => {
-      await saveState(tx, r.conversationUuid, ready.agent.slug, ready.streak);
       return await storeReply(tx, {
+        state: { agent: ready.agent.slug, streak: ready.streak },
         companyId: a.companyId,
         conversationUuid: r.conversationUuid,
         key: r.key,
