@@ -14,10 +14,16 @@ export interface Db {
   /** The pool itself, for statements that need no role (health checks). */
   sql: Sql;
   /** A transaction as `authenticated` with the caller's claims in request.jwt.claims. */
-  asUser<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  asUser<T>(claims: Claims, fn: (tx: Tx) => Promise<T>, options?: StepOptions): Promise<T>;
   /** A transaction as `service_role` (bypasses RLS: pass and check the tenant explicitly). */
-  asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  asService<T>(fn: (tx: Tx) => Promise<T>, options?: StepOptions): Promise<T>;
   end(): Promise<void>;
+}
+
+/** Per-transaction settings, applied in the same round trip as the role. */
+export interface StepOptions {
+  /** `statement_timeout` for this transaction only (0: the role's own). */
+  statementTimeoutMs?: number;
 }
 
 /** Opens a small pool (one per function instance); connections are made lazily. */
@@ -31,25 +37,31 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
     connection: { application_name: "comptoir-functions" },
   });
 
-  function inRole<T>(role: string, claims: Record<string, unknown>, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  function inRole<T>(
+    role: string,
+    claims: Record<string, unknown>,
+    fn: (tx: Tx) => Promise<T>,
+    options: StepOptions = {},
+  ): Promise<T> {
     return sql.begin(async (tx) => {
-      await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${
-        JSON.stringify(claims)
-      }, true)`;
+      const timeout = options.statementTimeoutMs ? String(options.statementTimeoutMs) : null;
+      await tx`select set_config('role', ${role}, true),
+        set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+        ${timeout === null ? tx`null` : tx`set_config('statement_timeout', ${timeout}, true)`}`;
       return await fn(tx);
     }) as Promise<T>;
   }
 
   return {
     sql,
-    asUser(claims, fn) {
+    asUser(claims, fn, options) {
       if (claims.role !== "authenticated" || !claims.sub) {
         throw new Error("db.asUser: claims must be an authenticated user's (role authenticated, sub)");
       }
-      return inRole("authenticated", claims, fn);
+      return inRole("authenticated", claims, fn, options);
     },
-    asService(fn) {
-      return inRole("service_role", { role: "service_role" }, fn);
+    asService(fn, options) {
+      return inRole("service_role", { role: "service_role" }, fn, options);
     },
     end() {
       return sql.end({ timeout: 5 });

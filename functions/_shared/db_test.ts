@@ -56,3 +56,25 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a step's statement_timeout applies to its own transaction only",
+  ignore: !stack.available,
+  async fn() {
+    const db = createDb(stack.dbUrl, { max: 1 });
+    try {
+      const [row] = await db.asService((tx) => tx`select current_setting('statement_timeout') as timeout`, {
+        statementTimeoutMs: 1500,
+      });
+      assert.equal(row.timeout, "1500ms");
+      await assert.rejects(
+        db.asService((tx) => tx`select pg_sleep(1)`, { statementTimeoutMs: 50 }),
+        /canceling statement due to statement timeout/,
+      );
+      const [after] = await db.sql`select current_setting('statement_timeout') as timeout`;
+      assert.equal(after.timeout, "0");
+    } finally {
+      await db.end();
+    }
+  },
+});

@@ -192,10 +192,7 @@ export function createTurns(deps: ChatDeps) {
   async function step<T>(name: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1;; attempt++) {
       try {
-        return await deps.db.asService(async (tx) => {
-          await tx`select set_config('statement_timeout', ${String(budgets.statementMs)}, true)`;
-          return await fn(tx);
-        });
+        return await deps.db.asService(fn, { statementTimeoutMs: budgets.statementMs });
       } catch (error) {
         if (error instanceof HttpError) throw error;
         if (isConnectionError(error)) {
