@@ -381,6 +381,7 @@ export type Database = {
           embedding_model: string | null
           fts: unknown
           id: number
+          in_ann_index: boolean
           metadata: NonNullable<Json>
           priority: number
           source: string
@@ -400,6 +401,7 @@ export type Database = {
           embedding_model?: string | null
           fts?: never
           id?: never
+          in_ann_index?: boolean
           metadata?: NonNullable<Json>
           priority?: number
           source: string
@@ -419,6 +421,7 @@ export type Database = {
           embedding_model?: string | null
           fts?: never
           id?: never
+          in_ann_index?: boolean
           metadata?: NonNullable<Json>
           priority?: number
           source?: string

@@ -7,11 +7,17 @@
 -- btree/bitmap scan + sort over a large tenant reads and sorts tens of thousands of 6 KB
 -- vectors (hundreds of ms). So a per-company, per-agent chunk count kept by triggers
 -- (private.document_counts) decides inside match_documents: up to 10,000 candidate chunks,
--- an exact scan through the company btree (recall 1.0); beyond, the shared HNSW index with
--- pgvector 0.8's iterative scan (relaxed order, re-sorted), the planner steered onto it by
--- disabling sorts for that one statement, and an exact scan as fallback whenever the index
--- scan comes back short (a very selective metadata filter). Per-tenant partial HNSW indexes or
--- list partitions would need DDL whenever a tenant grows; this needs none.
+-- an exact scan through the company btree (recall 1.0); beyond, the HNSW index with pgvector
+-- 0.8's iterative scan (relaxed order, re-sorted), the planner steered onto it by disabling
+-- sorts for that one statement, and an exact scan as fallback whenever the index scan comes
+-- back short (a very selective metadata filter). Per-tenant partial HNSW indexes or list
+-- partitions would need DDL whenever a tenant grows; this needs none.
+--
+-- The HNSW index is partial (where in_ann_index): only tenants that can use it pay for its
+-- upkeep, which is most of the cost of an insert (about 85 % of ingestion time with a full
+-- index). A tenant is promoted once its chunks exceed the exact-scan limit, by
+-- private.promote_large_tenants (pg_cron, every minute), which flags its rows; its later
+-- chunks are flagged on insert. Until then match_documents serves it exactly (slower, correct).
 
 /** Drops accents before indexing, so `creation` finds `création` (French and English text). */
 create text search dictionary private.comptoir_unaccent (template = extensions.unaccent, rules = 'unaccent');
@@ -49,15 +55,23 @@ create table public.documents (
   ) stored,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
+  -- In the HNSW index: set for every chunk of a promoted tenant (private.ann_tenants), by
+  -- private.promote_large_tenants and then on insert; never by the caller.
+  in_ann_index boolean not null default false,
   constraint documents_company_id_source_chunk_index_key unique (company_id, source, chunk_index)
 );
 -- Vectors inline (a 1536-dim vector is 6 KB, over the 2 KB TOAST threshold): the exact scan then
 -- reads one heap page per chunk instead of a TOAST index lookup and four TOAST chunks (2-3x faster).
 alter table public.documents alter column embedding set storage main;
+-- The rest of a chunk (content, fts, metadata: 1-3 KB) inline too, whenever the row fits in a
+-- page (a row is already one page, so it costs no space): otherwise the 2 KB default target
+-- moves them to TOAST, and every metadata filter, ts_rank_cd and result row reads 3-4 TOAST
+-- chunks through the TOAST index (7 buffers a row instead of 1 in the full-text branch).
+alter table public.documents set (toast_tuple_target = 8160);
 -- The exact-scan path and the policy filter on (company_id, agent_owner).
 create index documents_company_id_agent_owner_idx on public.documents (company_id, agent_owner);
 create index documents_embedding_idx on public.documents
-  using hnsw (embedding extensions.vector_cosine_ops);
+  using hnsw (embedding extensions.vector_cosine_ops) where in_ann_index;
 create index documents_fts_idx on public.documents using gin (fts);
 
 /** Keeps content_hash equal to the sha256 (hex) of the content's UTF-8 bytes. */
@@ -75,8 +89,11 @@ $$;
 create trigger documents_set_content_hash
   before insert or update of content on public.documents
   for each row execute function private.documents_set_content_hash();
+-- Every column but the index bookkeeping: promoting a tenant does not change its documents.
 create trigger documents_touch_updated_at
-  before update on public.documents
+  before update of company_id, source, chunk_index, title, content, metadata, embedding, embedding_model,
+    agent_owner, tags, category, priority
+  on public.documents
   for each row execute function private.touch_updated_at();
 
 /**
@@ -148,6 +165,9 @@ language plpgsql
 -- definer: the counts are private, and any role allowed to write documents must keep them
 security definer
 set search_path = ''
+-- The planner joins the transition tables (6 KB rows) by nested loop: quadratic, 5 s for 1,500
+-- rows, 77 s to promote 5,000; a hash join makes it linear.
+set enable_nestloop = off
 as $$
 begin
   with moved as (
@@ -208,6 +228,70 @@ create trigger documents_count_truncate
   after truncate on public.documents
   for each statement execute function private.documents_count_truncate();
 
+/**
+ * Companies whose chunks are in the HNSW index (in_ann_index), since when and at what size.
+ * Written by private.promote_large_tenants only. No demotion: a tenant that shrinks back keeps
+ * its chunks indexed (an upkeep cost, never a wrong answer: match_documents still scans it
+ * exactly below the limit), so a promotion is never undone.
+ */
+create table private.ann_tenants (
+  company_id uuid primary key references public.companies (id) on delete cascade,
+  chunks_at_promotion bigint not null,
+  promoted_at timestamptz not null default now()
+);
+alter table private.ann_tenants enable row level security;
+-- match_documents runs as its caller, so members see whether their own company is promoted.
+grant select on private.ann_tenants to authenticated, service_role;
+grant insert on private.ann_tenants to service_role;
+create policy ann_tenants_select_member on private.ann_tenants
+  for select to authenticated
+  using (private.is_member(company_id));
+
+/**
+ * The transaction-scoped advisory lock key that serialises a tenant's promotion with inserts of
+ * its chunks (by slug, as documents.company_id).
+ */
+create function private.ann_lock_key(p_slug text)
+returns bigint
+language sql
+immutable
+set search_path = ''
+as $$
+  select pg_catalog.hashtextextended('comptoir.ann_tenants:' || p_slug, 0)
+$$;
+
+/**
+ * Sets in_ann_index on a chunk inserted into (or moved to) a promoted tenant. The shared
+ * advisory lock makes it wait for a promotion in progress, so no chunk committed after a
+ * promotion is left out of the index.
+ */
+create function private.documents_set_in_ann_index()
+returns trigger
+language plpgsql
+-- definer: private.ann_tenants is private, and any role allowed to write documents must read it
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' and new.company_id = old.company_id then
+    return new;
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock_shared(private.ann_lock_key(new.company_id));
+  -- A new statement, hence a new snapshot: a promotion that held the lock is visible now.
+  new.in_ann_index := exists (
+    select 1
+    from public.companies c
+    join private.ann_tenants a on a.company_id = c.id
+    where c.slug = new.company_id
+  );
+  return new;
+end;
+$$;
+
+create trigger documents_set_in_ann_index
+  before insert or update of company_id on public.documents
+  for each row execute function private.documents_set_in_ann_index();
+
 alter table public.documents enable row level security;
 -- Read-only to members: writes go through the service role (the `ingest` function checks admins).
 revoke insert, update, delete on public.documents from anon, authenticated;
@@ -231,7 +315,8 @@ create policy documents_select_member on public.documents
  * comptoir_simple; no threshold); score = sum of 1 / (60 + rank); text_rank = ts_rank_cd.
  * p_company is the uuid or the slug; an authenticated caller must be a member (42501).
  * NOTE: exact scan up to 10,000 candidate chunks (comptoir.exact_scan_max_chunks overrides),
- * HNSW iterative scan beyond; see the migration's header.
+ * HNSW iterative scan beyond if the tenant is promoted (private.ann_tenants), exact until then;
+ * see the migration's header.
  */
 create function public.match_documents(
   p_company text,
@@ -266,6 +351,8 @@ set hnsw.iterative_scan = 'off'
 as $$
 declare
   c_rrf_k constant integer := 60;
+  -- Full-text matches ranked at most (see below).
+  c_text_candidates constant integer := 500;
   v_company uuid;
   v_slug text;
   v_filter jsonb := coalesce(p_filter, '{}');
@@ -273,10 +360,12 @@ declare
   v_text text := nullif(btrim(coalesce(p_query_text, '')), '');
   v_pool integer;
   v_candidates bigint;
+  v_ann boolean;
   v_exact_max bigint := coalesce(nullif(pg_catalog.current_setting('comptoir.exact_scan_max_chunks', true), '')::bigint, 10000);
   v_ids bigint[];
   v_found integer := 0;
   v_tsquery tsquery;
+  v_tsquery_all tsquery;
 begin
   if p_company is null or btrim(p_company) = '' then
     raise exception 'company must not be empty' using errcode = '22023';
@@ -318,10 +407,13 @@ begin
   from private.document_counts n
   where n.company_id = v_company
     and (p_agent is null or n.agent_owner in (p_agent, 'shared'));
+  v_ann := v_candidates > v_exact_max
+    and exists (select 1 from private.ann_tenants a where a.company_id = v_company);
 
-  if v_candidates > v_exact_max then
-    -- Large tenant: HNSW iterative scan, filtered as it walks; sorts disabled for this one
-    -- statement so the planner cannot prefer a btree/bitmap scan + sort over the whole tenant.
+  if v_ann then
+    -- Large promoted tenant: HNSW iterative scan, filtered as it walks; sorts disabled for this
+    -- one statement so the planner cannot prefer a btree/bitmap scan + sort over the whole
+    -- tenant. `in_ann_index` is the partial index's predicate (true for all the tenant's rows).
     perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
     perform pg_catalog.set_config('hnsw.ef_search', greatest(v_pool, 100)::text, true);
     perform pg_catalog.set_config('enable_sort', 'off', true);
@@ -329,6 +421,7 @@ begin
       select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
       from public.documents d
       where d.company_id = v_slug
+        and d.in_ann_index
         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
         and d.metadata @> v_filter
       order by d.embedding operator(extensions.<=>) p_query_embedding
@@ -341,9 +434,10 @@ begin
     perform pg_catalog.set_config('enable_sort', 'on', true);
   end if;
 
-  if v_candidates <= v_exact_max or (v_found < v_pool and v_found < v_candidates) then
-    -- Small tenant (or a short index scan): every candidate's distance, exactly. Materialised
-    -- without ORDER BY so that the HNSW index, which would filter after the fact, is not used.
+  if not v_ann or (v_found < v_pool and v_found < v_candidates) then
+    -- Small or unpromoted tenant (or a short index scan): every candidate's distance, exactly.
+    -- Materialised without ORDER BY so that the HNSW index, which would filter after the fact,
+    -- is not used.
     with scored as materialized (
       select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
       from public.documents d
@@ -371,23 +465,46 @@ begin
   end if;
 
   v_tsquery := pg_catalog.websearch_to_tsquery('public.comptoir_simple'::regconfig, v_text);
+  -- A plain OR of two or more words ('a' | 'b' | ...): the same words ANDed, for the first tier.
+  if v_tsquery::text ~ '^''[^'']+''( \| ''[^'']+'')+$' then
+    v_tsquery_all := pg_catalog.replace(v_tsquery::text, ' | ', ' & ')::tsquery;
+  end if;
   return query
   with vector_list as (
     select v.id, v.rank
     from unnest(coalesce(v_ids, '{}')) with ordinality as v (id, rank)
   ),
+  -- Bounded: a common word ORed into the question matches most of a large tenant, and ranking
+  -- every match costs ~10 µs each (140-230 ms for 14,000). So at most c_text_candidates (or
+  -- v_pool) matches are ranked: first those with every word (v_tsquery_all, for a plain OR of
+  -- words as retrieve.ts sends), then any others in storage order. Exact below that many matches.
+  text_candidates as (
+    select u.id, min(u.tier) as tier, min(u.text_rank) as text_rank
+    from (
+      (select d.id, 1 as tier, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision as text_rank
+       from public.documents d
+       where v_tsquery_all is not null
+         and d.company_id = v_slug
+         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
+         and d.metadata @> v_filter
+         and d.fts @@ v_tsquery_all
+       limit greatest(c_text_candidates, v_pool))
+      union all
+      (select d.id, 2, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision
+       from public.documents d
+       where d.company_id = v_slug
+         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
+         and d.metadata @> v_filter
+         and d.fts @@ v_tsquery
+       limit greatest(c_text_candidates, v_pool))
+    ) u
+    group by u.id
+    order by 2, u.id
+    limit greatest(c_text_candidates, v_pool)
+  ),
   text_list as (
     select t.id, t.text_rank, row_number() over (order by t.text_rank desc, t.id) as rank
-    from (
-      select d.id, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision as text_rank
-      from public.documents d
-      where d.company_id = v_slug
-        and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
-        and d.metadata @> v_filter
-        and d.fts @@ v_tsquery
-      order by 2 desc, d.id
-      limit v_pool
-    ) t
+    from (select c.id, c.text_rank from text_candidates c order by c.text_rank desc, c.id limit v_pool) t
   ),
   fused as (
     select coalesce(v.id, t.id) as id, t.text_rank,
@@ -671,3 +788,68 @@ begin
 end;
 $$;
 grant execute on function public.delete_document_source(text, text) to service_role;
+
+/**
+ * Promotes every company with more chunks than p_min_chunks (default: the exact-scan limit,
+ * comptoir.exact_scan_max_chunks or 10,000) that is not yet promoted: records it in
+ * private.ann_tenants and flags its chunks in_ann_index, which inserts them into the HNSW index
+ * (about 4 ms a chunk: a minute or so for a tenant just over the limit). A company whose
+ * ingestion is in flight is skipped until the next run. Returns the companies promoted.
+ * pg_cron runs it every minute; service role only. Never demotes (see private.ann_tenants).
+ */
+create function private.promote_large_tenants(p_min_chunks bigint default null)
+returns table (company_id uuid, slug text, chunks bigint, flagged bigint)
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_min bigint := coalesce(
+    p_min_chunks,
+    nullif(pg_catalog.current_setting('comptoir.exact_scan_max_chunks', true), '')::bigint,
+    10000);
+  v_company record;
+begin
+  for v_company in
+    select n.company_id, c.slug, sum(n.chunks)::bigint as chunks
+    from private.document_counts n
+    join public.companies c on c.id = n.company_id
+    where not exists (select 1 from private.ann_tenants a where a.company_id = n.company_id)
+    group by n.company_id, c.slug
+    having sum(n.chunks) > v_min
+    order by n.company_id
+  loop
+    -- Exclusive against the shared lock of documents_set_in_ann_index: a tenant being written
+    -- to waits for the next run; once held, every committed chunk of the tenant is visible
+    -- below and every later insert sees the promotion.
+    continue when not pg_catalog.pg_try_advisory_xact_lock(private.ann_lock_key(v_company.slug));
+    insert into private.ann_tenants (company_id, chunks_at_promotion)
+    values (v_company.company_id, v_company.chunks);
+    update public.documents d
+    set in_ann_index = true
+    where d.company_id = v_company.slug and not d.in_ann_index;
+    get diagnostics flagged = row_count;
+    company_id := v_company.company_id;
+    slug := v_company.slug;
+    chunks := v_company.chunks;
+    return next;
+  end loop;
+end;
+$$;
+grant execute on function private.ann_lock_key(text) to service_role;
+grant execute on function private.promote_large_tenants(bigint) to service_role;
+
+-- Tenants are promoted every minute. pg_cron exists on Supabase and in the local stack's
+-- postgres database; elsewhere (a scratch database) the job is simply not scheduled.
+do $$
+begin
+  if pg_catalog.to_regprocedure('cron.schedule(text,text,text)') is not null then
+    perform cron.schedule(
+      'comptoir-promote-large-tenants',
+      '* * * * *',
+      $job$select count(*) from private.promote_large_tenants()$job$
+    );
+  end if;
+end
+$$;

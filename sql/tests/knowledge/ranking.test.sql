@@ -1,7 +1,7 @@
 -- match_documents ranks a company's chunks by cosine similarity, or by reciprocal-rank fusion
 -- (k = 60) with full text when given the query's text; agent, threshold and metadata narrow it.
 begin;
-select plan(21);
+select plan(23);
 
 /** A unit vector at cosine p_cos from e1 (the query), leaning towards axis p_axis (2..1536). */
 create function pg_temp.vec(p_cos float8, p_axis int)
@@ -111,6 +111,22 @@ select throws_ok(
 select throws_ok(
   format($$select * from public.match_documents('tenant-a', %L, p_filter => '[1]')$$, :'q'),
   '22023', 'match_documents: filter must be a json object', 'a filter that is not an object is refused');
+
+-- The full-text list ranks a bounded set of matches (500): with a word in 701 chunks ORed into
+-- the question, the chunk with every word still comes first, though it is stored last.
+select tests.reset_role();
+insert into public.documents (company_id, source, content)
+select 'tenant-a', 'filler-' || i, 'Un mot commun, numéro ' || i from generate_series(1, 700) i;
+insert into public.documents (company_id, source, content) values ('tenant-a', 'needle', 'Le commun et le rare');
+select tests.act_as_service_role();
+select results_eq(
+  format($$select source from public.match_documents('tenant-a', %L, 10, -1, p_query_text => 'commun or rare')
+    where text_rank is not null order by text_rank desc, source limit 1$$, :'q'),
+  $$values ('needle')$$,
+  'an OR query over many matches ranks first the chunk that has every word');
+select is(
+  (select count(*)::int from public.match_documents('tenant-a', :'q', 10, -1, p_query_text => 'commun')), 10,
+  'a one-word query over many matches still fills the list');
 
 select * from finish();
 rollback;
