@@ -3,21 +3,24 @@
  * CLI (chunking, hashing, the one diff query, batched embedding, one upsert statement per
  * document in one transaction per request), with a zero-latency in-process embedder that
  * returns deterministic unit vectors, so only Comptoir's own work and Postgres are measured
- * (HNSW and full-text index maintenance included). Three passes over the same documents:
- * cold (every chunk new), again (every chunk unchanged: nothing embedded or written), and
- * edited (one section changed in every tenth document). Target: ≥ 1,000 chunks/s cold. The cold
- * pass is also run once without HNSW maintenance (see withoutHnsw), to show where the time goes.
+ * (full-text index maintenance included). Into a new (small, unpromoted) company, whose chunks
+ * stay out of the partial HNSW index: cold (every chunk new), again (every chunk unchanged:
+ * nothing embedded or written), and edited (one section changed in every tenth document).
+ * Target: ≥ 1,000 chunks/s cold. Then into a promoted large company, whose chunks are inserted
+ * into the HNSW index as they arrive: a second company is filled with as many other chunks,
+ * promoted (timed: what the pg_cron job does once), and the cold pass is run into it.
  *
  *   deno run -A scripts/bench/ingest.ts --db <url> --out bench/results/ingest.json
  *     [--documents 200] [--sections 25] [--batch 25] [--concurrency 1] [--vectors lexical|random] [--seed 7]
  * --vectors lexical (default): the offline embedder's feature-hashed vectors, which cluster like
  * text; random: isotropic unit vectors, the worst case for HNSW insertion. --concurrency: requests
  * in flight at once (as several callers of `ingest` would).
- * Creates a company `bench-ingest-<random>` and deletes it (with its chunks) at the end.
+ * Creates companies `bench-ingest-<random>` and `bench-ingest-<random>-big` and deletes them
+ * (with their chunks) at the end.
  */
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { createDb, type Db, type Sql, type Tx } from "../../functions/_shared/db.ts";
+import { createDb, type Db } from "../../functions/_shared/db.ts";
 import { splitText } from "../../functions/_shared/knowledge/chunking.ts";
 import { ingestDocuments } from "../../functions/_shared/knowledge/ingest.ts";
 import { createOfflineEmbedder } from "../../functions/_shared/providers/offline.ts";
@@ -121,7 +124,13 @@ const db = createDb(args.db, { max: CONCURRENCY + 1 });
 const slug = `bench-ingest-${crypto.randomUUID().slice(0, 8)}`;
 const embedder = zeroLatencyEmbedder(args.vectors);
 
-async function pass(name: string, docs: IngestDocument[], on: Db = db, concurrency = CONCURRENCY) {
+async function pass(
+  name: string,
+  docs: IngestDocument[],
+  company: { id: string; slug: string },
+  on: Db = db,
+  concurrency = CONCURRENCY,
+) {
   const started = performance.now();
   const totals = { new: 0, unchanged: 0, replaced: 0, deleted: 0 };
   const batches = Array.from(
@@ -150,57 +159,45 @@ async function pass(name: string, docs: IngestDocument[], on: Db = db, concurren
   return result;
 }
 
-/**
- * The cold pass once more inside one transaction that drops the embedding's HNSW index first
- * and is rolled back at the end (each request a savepoint): what ingestion costs without HNSW
- * maintenance. Nothing persists, but `documents` is locked for the few seconds it takes.
- */
-async function withoutHnsw(docs: IngestDocument[]) {
-  const rollback = new Error("rollback");
-  let result: Awaited<ReturnType<typeof pass>> | undefined;
-  await db.sql.begin(async (tx) => {
-    await tx`delete from public.documents where company_id = ${slug}`;
-    await tx`drop index public.documents_embedding_idx`;
-    result = await pass("cold without HNSW maintenance (rolled back)", docs, inside(tx), 1);
-    throw rollback;
-  }).catch((error) => {
-    if (error !== rollback) throw error;
-  });
-  return result!;
-}
-
-/** A Db whose every "transaction" is a savepoint of `tx`, as service_role. */
-function inside(tx: Tx): Db {
-  return {
-    sql: tx as unknown as Sql,
-    asUser: () => Promise.reject(new Error("bench: asUser is not available here")),
-    asService: <T>(fn: (tx: Tx) => Promise<T>) =>
-      tx.savepoint(async (sp) => {
-        await sp`select set_config('role', 'service_role', true)`;
-        return await fn(sp);
-      }) as Promise<T>,
-    end: () => Promise.resolve(),
-  };
-}
-
 function round(x: number, digits: number) {
   return Math.round(x * 10 ** digits) / 10 ** digits;
 }
 
 const [company] = await db.sql<{ id: string; slug: string }[]>`
   insert into public.companies (slug, name) values (${slug}, 'Bench ingest') returning id::text, slug`;
+const [big] = await db.sql<{ id: string; slug: string }[]>`
+  insert into public.companies (slug, name) values (${
+  slug + "-big"
+}, 'Bench ingest, promoted') returning id::text, slug`;
 try {
   const chunkingStarted = performance.now();
   for (const d of documents) splitText(d.content);
   const chunkingSeconds = (performance.now() - chunkingStarted) / 1000;
 
-  const bare = await withoutHnsw(documents);
-  const cold = await pass("cold (all new)", documents);
-  const again = await pass("again (all unchanged)", documents);
+  const cold = await pass("cold, new company (all new, no HNSW upkeep)", documents, company);
+  const again = await pass("again (all unchanged)", documents, company);
   const edited = documents.map((d, i) =>
     i % 10 === 0 ? { ...d, content: d.content.replace("Partie 3 :", "Partie 3 (revue) :") } : d
   );
-  const changed = await pass("edited (1 section in every 10th document)", edited);
+  const changed = await pass("edited (1 section in every 10th document)", edited, company);
+
+  // A promoted company: as many chunks already there (under other sources), then promoted the
+  // way private.promote_large_tenants does it (record + flag: every chunk into the HNSW index),
+  // for this company only (the function itself takes every company above a size).
+  const existing = documents.map((d) => ({ ...d, source: d.source!.replace("bench/", "bench/existing-") }));
+  const prefill = await pass("prefill of the company to promote", existing, big);
+  const promoteStarted = performance.now();
+  await db.sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(private.ann_lock_key(${big.slug}))`;
+    await tx`insert into private.ann_tenants (company_id, chunks_at_promotion) values (${big.id}, ${prefill.chunks})`;
+    await tx`update public.documents set in_ann_index = true where company_id = ${big.slug} and not in_ann_index`;
+  });
+  const promoteSeconds = (performance.now() - promoteStarted) / 1000;
+  console.error(`[bench ingest] promotion of ${prefill.chunks} chunks: ${round(promoteSeconds, 3)} s`);
+  const coldPromoted = await pass("cold, promoted company (all new, HNSW upkeep)", documents, big);
+  const [{ indexed }] = await db.sql<{ indexed: number }[]>`
+    select count(*)::int as indexed from public.documents where company_id = ${big.slug} and in_ann_index`;
+
   const [versions] = await db.sql<{ postgres: string; pgvector: string }[]>`
     select current_setting('server_version') as postgres,
       (select extversion from pg_extension where extname = 'vector') as pgvector`;
@@ -218,17 +215,26 @@ try {
       postgres: versions.postgres,
       pgvector: versions.pgvector,
       note:
-        "end to end through ingestDocuments: chunking, sha256, diff query, embed, upsert (HNSW + GIN maintained)",
+        "end to end through ingestDocuments: chunking, sha256, diff query, embed, upsert (GIN maintained; HNSW for the promoted company only)",
     },
     chunking_only: {
       seconds: round(chunkingSeconds, 3),
       chunks_per_s: Math.round(chunkCount / chunkingSeconds),
     },
     cold,
-    cold_without_hnsw_maintenance: bare,
-    hnsw_share_of_cold_time: round(1 - bare.seconds / cold.seconds, 3),
     unchanged: again,
     edited: changed,
+    promoted_company: {
+      chunks_before: prefill.chunks,
+      promotion: {
+        seconds: round(promoteSeconds, 3),
+        chunks_per_s: Math.round(prefill.chunks / promoteSeconds),
+        note: "flagging every chunk of the company: one HNSW insert each (the pg_cron job, once per company)",
+      },
+      cold: coldPromoted,
+      chunks_in_hnsw_after: indexed,
+    },
+    hnsw_share_of_promoted_cold_time: round(1 - cold.seconds / coldPromoted.seconds, 3),
     target_chunks_per_s: TARGET_CHUNKS_PER_S,
     meets_target: cold.chunks_per_s >= TARGET_CHUNKS_PER_S,
   };
@@ -238,18 +244,21 @@ try {
     [
       `ingest bench: ${DOCUMENTS} documents, ${chunkCount} chunks, ${BATCH} documents per request, ` +
       `${CONCURRENCY} at a time, ${args.vectors} vectors`,
-      `  cold      ${cold.chunks_per_s} chunks/s (${cold.seconds} s)  target ≥ ${TARGET_CHUNKS_PER_S}: ${
+      `  cold, new company       ${cold.chunks_per_s} chunks/s (${cold.seconds} s)  target ≥ ${TARGET_CHUNKS_PER_S}: ${
         results.meets_target ? "met" : "NOT met"
       }`,
-      `  cold without HNSW maintenance ${bare.chunks_per_s} chunks/s (${bare.seconds} s): ` +
-      `HNSW inserts are ${Math.round(100 * results.hnsw_share_of_cold_time)} % of the cold time`,
-      `  unchanged ${again.chunks_per_s} chunks/s (${again.seconds} s)`,
-      `  edited    ${changed.chunks_per_s} chunks/s (${changed.seconds} s; ${changed.counts.replaced} replaced)`,
+      `  unchanged               ${again.chunks_per_s} chunks/s (${again.seconds} s)`,
+      `  edited                  ${changed.chunks_per_s} chunks/s (${changed.seconds} s; ${changed.counts.replaced} replaced)`,
+      `  promotion of ${prefill.chunks} chunks ${
+        round(promoteSeconds, 1)
+      } s (${results.promoted_company.promotion.chunks_per_s} chunks/s)`,
+      `  cold, promoted company  ${coldPromoted.chunks_per_s} chunks/s (${coldPromoted.seconds} s): HNSW upkeep is ` +
+      `${Math.round(100 * results.hnsw_share_of_promoted_cold_time)} % of it`,
       `  chunking alone ${results.chunking_only.chunks_per_s} chunks/s`,
       `  written to ${args.out}`,
     ].join("\n"),
   );
 } finally {
-  await db.sql`delete from public.companies where slug = ${slug}`;
+  await db.sql`delete from public.companies where slug in (${slug}, ${slug + "-big"})`;
   await db.end();
 }
