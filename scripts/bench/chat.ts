@@ -28,7 +28,7 @@ const { values: args } = parseArgs({
     turns: { type: "string", default: "1600" },
     visitors: { type: "string", default: "8" },
     warmup: { type: "string", default: "80" },
-    pool: { type: "string", default: "4" },
+    pool: { type: "string", default: "8" },
     "serve-fakes": { type: "boolean", default: false },
   },
 });

@@ -3,7 +3,7 @@
  * clusters, 13 tenants from 300 chunks to a fifth of the table) into a migrated throw-away
  * database, promotes the tenants above the exact-scan limit as the pg_cron job would
  * (private.promote_large_tenants), builds the partial HNSW index, then measures
- *   1. whole-table search at three hnsw.ef_search settings (recall@10 vs an exact scan, p50/p95);
+ *   1. whole-table search at four hnsw.ef_search settings (recall@10 vs an exact scan, p50/p95);
  *   2. match_documents per tenant size class (rows, isolation, recall@10 vs its exact path, p50/p95);
  *   3. LangChain's documented match_documents (tenant in metadata) on the same rows and queries.
  * 1 and 3 need an HNSW index over the whole table, which Comptoir no longer has (its index holds
@@ -357,7 +357,7 @@ const fullIndexSeconds = await buildIndex(
 );
 await sql`analyze public.documents`;
 log(`built in ${fullIndexSeconds.toFixed(1)} s`);
-for (const ef of [40, 100, 200]) {
+for (const ef of [40, 100, 200, 400]) {
   log(`whole table, ef_search = ${ef}`);
   results[`whole_table_ef${ef}`] = await measure(wholeQueries, wholeTable(ef), truth, owner);
 }
