@@ -35,25 +35,16 @@ export async function allowance(
   },
 ): Promise<Allowance> {
   const { company, conversationId, defaults } = options;
-  const rows = options.consume
-    ? await tx`
-      with co as (select c.id, c.slug from public.companies c where c.id = private.resolve_company(${company})),
-      lim as (
-        select coalesce(l.max_requests, ${defaults.messages}::int) as m,
-               coalesce(l.window_seconds, ${defaults.windowSeconds}::int) as w
-        from (select 1) one left join public.company_rate_limit(${company}) l on true
-      )
-      select co.id::text as company_id, co.slug, r.allowed, r.remaining, r."limit", r.reset_at, r.retry_after_seconds
-      from co, lim, public.check_rate_limit('chat:' || co.id || ':' || ${conversationId}::text, lim.m, lim.w) r`
-    : await tx`
-      with co as (select c.id, c.slug from public.companies c where c.id = private.resolve_company(${company})),
-      lim as (
-        select coalesce(l.max_requests, ${defaults.messages}::int) as m,
-               coalesce(l.window_seconds, ${defaults.windowSeconds}::int) as w
-        from (select 1) one left join public.company_rate_limit(${company}) l on true
-      )
-      select co.id::text as company_id, co.slug, r.allowed, r.remaining, r."limit", r.reset_at, r.retry_after_seconds
-      from co, lim, public.peek_rate_limit('chat:' || co.id || ':' || ${conversationId}::text, lim.m, lim.w) r`;
+  const limiter = options.consume ? tx`public.check_rate_limit` : tx`public.peek_rate_limit`;
+  const rows = await tx`
+    with co as (select c.id, c.slug from public.companies c where c.id = private.resolve_company(${company})),
+    lim as (
+      select coalesce(l.max_requests, ${defaults.messages}::int) as m,
+             coalesce(l.window_seconds, ${defaults.windowSeconds}::int) as w
+      from (select 1) one left join public.company_rate_limit(${company}) l on true
+    )
+    select co.id::text as company_id, co.slug, r.allowed, r.remaining, r."limit", r.reset_at, r.retry_after_seconds
+    from co, lim, ${limiter}('chat:' || co.id || ':' || ${conversationId}::text, lim.m, lim.w) r`;
   const row = rows[0];
   return {
     allowed: row.allowed,
