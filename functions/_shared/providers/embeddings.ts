@@ -2,8 +2,8 @@
  * OpenAI embeddings through the `openai` SDK: one request per batch of `maxBatch` inputs,
  * vectors returned in input order, dimensions checked.
  */
-import OpenAI from "openai";
 import { startDeadline } from "./deadline.ts";
+import { createOpenAIClient } from "./openai_client.ts";
 import { toProviderError } from "./openai_errors.ts";
 import type { Embedder } from "./types.ts";
 import { ProviderError } from "./types.ts";
@@ -33,15 +33,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   if (!Number.isInteger(maxBatch) || maxBatch < 1) {
     throw new Error(`embeddings: maxBatch must be a positive integer, got ${maxBatch}`);
   }
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    fetch: options.fetch,
-    // The SDK's error logs can quote response chunks (model output); failures surface as ProviderError.
-    logLevel: "off",
-  });
+  const client = createOpenAIClient(options);
   const model = options.model;
 
   async function embedBatch(

@@ -3,8 +3,9 @@
  * OpenRouter). The OpenRouter variant sends OpenRouter's `models` fallback list and reports
  * the model that actually answered.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { startDeadline } from "./deadline.ts";
+import { createOpenAIClient } from "./openai_client.ts";
 import { toProviderError } from "./openai_errors.ts";
 import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent, JsonMode, Usage } from "./types.ts";
 import { ProviderError } from "./types.ts";
@@ -38,15 +39,7 @@ type ChatCompletion = OpenAI.Chat.ChatCompletion;
 
 /** A ChatProvider over an OpenAI-compatible chat completions endpoint. */
 export function createOpenAICompatChat(options: OpenAICompatOptions): ChatProvider {
-  const client = new OpenAI({
-    apiKey: options.apiKey,
-    baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
-    maxRetries: options.maxRetries,
-    fetch: options.fetch,
-    // The SDK's error logs can quote response chunks (model output); failures surface as ProviderError.
-    logLevel: "off",
-  });
+  const client = createOpenAIClient(options);
   const name = options.name;
 
   async function complete(req: ChatRequest): Promise<ChatResult> {
