@@ -43,12 +43,14 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
     fn: (tx: Tx) => Promise<T>,
     options: StepOptions = {},
   ): Promise<T> {
-    return sql.begin(async (tx) => {
+    return sql.begin((tx) => {
       const timeout = options.statementTimeoutMs ? String(options.statementTimeoutMs) : null;
-      await tx`select set_config('role', ${role}, true),
+      // Not awaited before `fn` runs: its first query is pipelined behind this one on the same
+      // connection (one write, one round trip less); the server still runs them in order.
+      const setup = tx`select set_config('role', ${role}, true),
         set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
         ${timeout === null ? tx`null` : tx`set_config('statement_timeout', ${timeout}, true)`}`;
-      return await fn(tx);
+      return Promise.all([setup, fn(tx)]).then(([, result]) => result);
     }) as Promise<T>;
   }
 
