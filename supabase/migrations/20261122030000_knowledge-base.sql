@@ -18,6 +18,11 @@
 -- index). A tenant is promoted once its chunks exceed the exact-scan limit, by
 -- private.promote_large_tenants (pg_cron, every minute), which flags its rows; its later
 -- chunks are flagged on insert. Until then match_documents serves it exactly (slower, correct).
+--
+-- Hybrid search: on the exact path the full-text branch is computed in the same pass over the
+-- tenant's rows (cost follows the tenant, not the posting lists of common words across every
+-- tenant in the whole-table GIN index). Promoted tenants still use that GIN index: a composite
+-- (company_id, fts) GIN through btree_gin was not measured yet, so it is not added.
 
 /** Drops accents before indexing, so `creation` finds `création` (French and English text). */
 create text search dictionary private.comptoir_unaccent (template = extensions.unaccent, rules = 'unaccent');
@@ -366,6 +371,8 @@ declare
   v_found integer := 0;
   v_tsquery tsquery;
   v_tsquery_all tsquery;
+  v_text_ids bigint[];
+  v_text_ranks double precision[];
 begin
   if p_company is null or btrim(p_company) = '' then
     raise exception 'company must not be empty' using errcode = '22023';
@@ -436,22 +443,108 @@ begin
     perform pg_catalog.set_config('enable_sort', 'on', true);
   end if;
 
-  if not v_ann or (v_found < v_pool and v_found < v_candidates) then
-    -- Small or unpromoted tenant (or a short index scan): every candidate's distance, exactly.
-    -- Materialised without ORDER BY so that the HNSW index, which would filter after the fact,
-    -- is not used.
+  if v_text is not null then
+    v_tsquery := pg_catalog.websearch_to_tsquery('public.comptoir_simple'::regconfig, v_text);
+    -- A plain OR of two or more words ('a' | 'b' | ...): the same words ANDed, for the first tier.
+    if v_tsquery::text ~ '^''[^'']+''( \| ''[^'']+'')+$' then
+      v_tsquery_all := pg_catalog.replace(v_tsquery::text, ' | ', ' & ')::tsquery;
+    end if;
+  end if;
+
+  -- The full-text branch is bounded: a common word ORed into the question matches most of a
+  -- large tenant, and ranking every match costs ~10 us each (140-230 ms for 14,000). So at most
+  -- c_text_candidates (or v_pool) matches are ranked (ts_rank_cd): first those with every word
+  -- (v_tsquery_all, for a plain OR of words as retrieve.ts sends), then any others, each tier in
+  -- storage order (the GIN bitmap's; the exact path orders by ctid to pick the same rows).
+  -- Exact below that many matches.
+  if not v_ann then
+    -- Small or unpromoted tenant: every candidate's distance, exactly, and (hybrid) its
+    -- full-text tier, in one pass over the tenant's rows through the company btree. The cost
+    -- follows the tenant's size: the whole-table GIN index, whose posting lists for common
+    -- words span every tenant (67,000 entries for four words), is not read. Materialised
+    -- without ORDER BY so that the HNSW index, which would filter after the fact, is not used.
     with scored as materialized (
-      select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
+      select d.id, d.ctid, d.embedding operator(extensions.<=>) p_query_embedding as distance,
+        case
+          when v_tsquery is null then null
+          when v_tsquery_all is not null and d.fts @@ v_tsquery_all then 1
+          when d.fts @@ v_tsquery then 2
+        end as tier
       from public.documents d
       where d.company_id = v_slug
         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
         and d.metadata @> v_filter
-        and d.embedding is not null
+    ),
+    nearest as (
+      select s.id, s.distance from scored s where s.distance is not null order by s.distance limit v_pool
+    ),
+    matched as (
+      select s.id from scored s where s.tier is not null order by s.tier, s.ctid
+      limit greatest(c_text_candidates, v_pool)
+    ),
+    ranked as (
+      select m.id, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision as text_rank
+      from matched m
+      join public.documents d on d.id = m.id
+    ),
+    text_top as (
+      select r.id, r.text_rank from ranked r order by r.text_rank desc, r.id limit v_pool
     )
-    select pg_catalog.array_agg(s.id order by s.distance)
-    into v_ids
-    from (select s.id, s.distance from scored s order by s.distance limit v_pool) s
-    where s.distance <= v_max_distance;
+    select
+      (select pg_catalog.array_agg(n.id order by n.distance) from nearest n where n.distance <= v_max_distance),
+      (select pg_catalog.array_agg(t.id order by t.text_rank desc, t.id) from text_top t),
+      (select pg_catalog.array_agg(t.text_rank order by t.text_rank desc, t.id) from text_top t)
+    into v_ids, v_text_ids, v_text_ranks;
+  else
+    if v_found < v_pool and v_found < v_candidates then
+      -- A short index scan (a very selective metadata filter): every candidate's distance, exactly.
+      with scored as materialized (
+        select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
+        from public.documents d
+        where d.company_id = v_slug
+          and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
+          and d.metadata @> v_filter
+          and d.embedding is not null
+      )
+      select pg_catalog.array_agg(s.id order by s.distance)
+      into v_ids
+      from (select s.id, s.distance from scored s order by s.distance limit v_pool) s
+      where s.distance <= v_max_distance;
+    end if;
+    if v_tsquery is not null then
+      -- Large promoted tenant: the matches through the GIN index on fts (see the header).
+      with text_candidates as (
+        select u.id, min(u.tier) as tier, min(u.text_rank) as text_rank
+        from (
+          (select d.id, 1 as tier, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision as text_rank
+           from public.documents d
+           where v_tsquery_all is not null
+             and d.company_id = v_slug
+             and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
+             and d.metadata @> v_filter
+             and d.fts @@ v_tsquery_all
+           limit greatest(c_text_candidates, v_pool))
+          union all
+          (select d.id, 2, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision
+           from public.documents d
+           where d.company_id = v_slug
+             and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
+             and d.metadata @> v_filter
+             and d.fts @@ v_tsquery
+           limit greatest(c_text_candidates, v_pool))
+        ) u
+        group by u.id
+        order by 2, u.id
+        limit greatest(c_text_candidates, v_pool)
+      ),
+      text_top as (
+        select c.id, c.text_rank from text_candidates c order by c.text_rank desc, c.id limit v_pool
+      )
+      select pg_catalog.array_agg(t.id order by t.text_rank desc, t.id),
+        pg_catalog.array_agg(t.text_rank order by t.text_rank desc, t.id)
+      into v_text_ids, v_text_ranks
+      from text_top t;
+    end if;
   end if;
 
   if v_text is null then
@@ -466,47 +559,14 @@ begin
     return;
   end if;
 
-  v_tsquery := pg_catalog.websearch_to_tsquery('public.comptoir_simple'::regconfig, v_text);
-  -- A plain OR of two or more words ('a' | 'b' | ...): the same words ANDed, for the first tier.
-  if v_tsquery::text ~ '^''[^'']+''( \| ''[^'']+'')+$' then
-    v_tsquery_all := pg_catalog.replace(v_tsquery::text, ' | ', ' & ')::tsquery;
-  end if;
   return query
   with vector_list as (
     select v.id, v.rank
     from unnest(coalesce(v_ids, '{}')) with ordinality as v (id, rank)
   ),
-  -- Bounded: a common word ORed into the question matches most of a large tenant, and ranking
-  -- every match costs ~10 µs each (140-230 ms for 14,000). So at most c_text_candidates (or
-  -- v_pool) matches are ranked: first those with every word (v_tsquery_all, for a plain OR of
-  -- words as retrieve.ts sends), then any others in storage order. Exact below that many matches.
-  text_candidates as (
-    select u.id, min(u.tier) as tier, min(u.text_rank) as text_rank
-    from (
-      (select d.id, 1 as tier, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision as text_rank
-       from public.documents d
-       where v_tsquery_all is not null
-         and d.company_id = v_slug
-         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
-         and d.metadata @> v_filter
-         and d.fts @@ v_tsquery_all
-       limit greatest(c_text_candidates, v_pool))
-      union all
-      (select d.id, 2, pg_catalog.ts_rank_cd(d.fts, v_tsquery)::double precision
-       from public.documents d
-       where d.company_id = v_slug
-         and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
-         and d.metadata @> v_filter
-         and d.fts @@ v_tsquery
-       limit greatest(c_text_candidates, v_pool))
-    ) u
-    group by u.id
-    order by 2, u.id
-    limit greatest(c_text_candidates, v_pool)
-  ),
   text_list as (
-    select t.id, t.text_rank, row_number() over (order by t.text_rank desc, t.id) as rank
-    from (select c.id, c.text_rank from text_candidates c order by c.text_rank desc, c.id limit v_pool) t
+    select t.id, t.text_rank, t.rank
+    from unnest(coalesce(v_text_ids, '{}'), coalesce(v_text_ranks, '{}')) with ordinality as t (id, text_rank, rank)
   ),
   fused as (
     select coalesce(v.id, t.id) as id, t.text_rank,
