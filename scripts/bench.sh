@@ -5,12 +5,8 @@
 source "$(dirname "$0")/local/common.sh"
 bash "$ROOT/scripts/local/install.sh"
 
-work="$(mktemp -d /tmp/comptoir-bench.XXXXXX)"
-chmod 755 "$work"
-export COMPTOIR_DATA_DIR="$work/db" COMPTOIR_READ_DOTENV=0
-COMPTOIR_DB_PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
-export COMPTOIR_DB_PORT
-trap 'bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+use_throwaway_cluster bench
+trap drop_throwaway_cluster EXIT
 bash "$ROOT/scripts/local/db.sh" start
 bash "$ROOT/scripts/local/migrate.sh" --seed >/dev/null
 # Room for building a 100k-vector HNSW index in the benchmark.

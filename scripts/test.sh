@@ -6,24 +6,19 @@
 # Extra arguments are passed to `deno test` (e.g. `npm test -- --filter health`).
 source "$(dirname "$0")/local/common.sh"
 
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-
 bash "$ROOT/scripts/local/install.sh"
 
-work="$(mktemp -d /tmp/comptoir-test.XXXXXX)"
-chmod 755 "$work"
-export COMPTOIR_DATA_DIR="$work/db" COMPTOIR_DB_FSYNC=off COMPTOIR_READ_DOTENV=0
-COMPTOIR_DB_PORT="$(free_port)"
+use_throwaway_cluster test
+export COMPTOIR_DB_FSYNC=off
 COMPTOIR_API_PORT="$(free_port)"
-export COMPTOIR_DB_PORT COMPTOIR_API_PORT
+export COMPTOIR_API_PORT
 source "$ROOT/scripts/local/functions_env.sh"
 # No provider keys leak in from the caller's environment: tests set the ones they need.
 unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
 
 cleanup() {
   if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1 || true
-  rm -rf "$work"
+  drop_throwaway_cluster
 }
 trap cleanup EXIT
 

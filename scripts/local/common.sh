@@ -29,3 +29,19 @@ db_url() { echo "postgresql://postgres:postgres@127.0.0.1:${1:-$COMPTOIR_DB_PORT
 
 # psql against the local cluster as the superuser; ON_ERROR_STOP so a failing statement fails the caller.
 pg_sql() { PGPASSWORD=postgres PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$COMPTOIR_DB_PORT" -U postgres -d "${COMPTOIR_DB_NAME:-postgres}" "$@"; }
+
+# A free TCP port on 127.0.0.1.
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+
+# Points the db scripts at a throw-away cluster in a new folder /tmp/comptoir-<what>.*, on a free
+# port, never the `npm start` data; sets $work. The caller's EXIT trap calls drop_throwaway_cluster.
+use_throwaway_cluster() {
+  work="$(mktemp -d "/tmp/comptoir-$1.XXXXXX")"
+  chmod 755 "$work"
+  COMPTOIR_DB_PORT="$(free_port)"
+  export COMPTOIR_DATA_DIR="$work/db" COMPTOIR_READ_DOTENV=0 COMPTOIR_DB_PORT
+}
+drop_throwaway_cluster() {
+  bash "$ROOT/scripts/local/db.sh" stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
