@@ -242,6 +242,34 @@ Deno.test({
 });
 
 Deno.test({
+  name: "drill: the database restarted between turns → the next turn answers; nothing lost or doubled",
+  // Restarts npm test's throw-away cluster (never the npm start data), so only under npm test.
+  ignore: ignore || !Deno.env.get("COMPTOIR_DATA_DIR"),
+  async fn() {
+    await drill(async (d) => {
+      const conv = conversation();
+      const ids: string[] = [];
+      for (let turn = 1; turn <= 2; turn++) {
+        d.fake.script("openrouter", ROUTE_AUDREY);
+        const res = await d.send(conv, { idempotency_key: `restart-${turn}` });
+        assert.equal(res.status, 200, await res.clone().text());
+        ids.push(ChatResponse.parse(await res.json()).message_id);
+        if (turn === 1) {
+          const db = new URL("../../scripts/local/db.sh", import.meta.url).pathname;
+          for (const action of ["stop", "start"]) {
+            const out = await new Deno.Command("bash", { args: [db, action], stderr: "piped" }).output();
+            assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+          }
+        }
+      }
+      const rows = await d.rows(conv);
+      assert.equal(rows.length, 4, "two visitor messages and two answers, none doubled");
+      assert.equal(new Set(ids).size, 2);
+    });
+  },
+});
+
+Deno.test({
   name:
     "drill: database connections terminated between turns → the next turn reconnects; nothing lost or doubled",
   ignore,
