@@ -242,6 +242,27 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a widget conversation belongs to its visitor: another visitor's message is a 403 and stores nothing",
+  ignore,
+  async fn() {
+    await drill(async (d) => {
+      const conv = conversation();
+      d.fake.script("openrouter", ROUTE_AUDREY);
+      const first = await d.send(conv);
+      assert.equal(first.status, 200, await first.clone().text());
+      await first.body?.cancel();
+      const intruder = await d.send(conv, { user_id: "someone-else" });
+      assert.equal(intruder.status, 403);
+      assert.deepEqual(ErrorBody.parse(await intruder.json()).error, {
+        code: "forbidden",
+        message: `chat: conversation ${conv} belongs to another visitor`,
+      });
+      assert.equal((await d.rows(conv)).length, 2, "the visitor's turn only");
+    });
+  },
+});
+
+Deno.test({
   name: "drill: the database restarted between turns → the next turn answers; nothing lost or doubled",
   // Restarts npm test's throw-away cluster (never the npm start data), so only under npm test.
   ignore: ignore || !Deno.env.get("COMPTOIR_DATA_DIR"),

@@ -367,7 +367,7 @@ export function createTurns(deps: ChatDeps) {
           on conflict (conversation_id, idempotency_key) where idempotency_key is not null do nothing
           returning id
         )
-        select conv.id as conversation_id, (select ins.id from ins) as inserted_id, c.current_agent,
+        select conv.id as conversation_id, (select ins.id from ins) as inserted_id, c.current_agent, c.visitor_id,
                coalesce((c.metadata ->> 'low_confidence_streak')::int, 0) as streak,
                coalesce(public.conversation_is_paused(c.id), false) as paused,
                coalesce((
@@ -380,6 +380,11 @@ export function createTurns(deps: ChatDeps) {
                  ) h
                ), '[]') as history
         from conv left join public.conversations c on c.id = conv.id`;
+      // A widget conversation belongs to the visitor who opened it: another visitor who knows its
+      // id must not read its history through the answers (throwing rolls the insert back).
+      if (row.visitor_id && row.visitor_id !== input.user_id) {
+        throw new HttpError("forbidden", `chat: conversation ${input.conversation_id} belongs to another visitor`);
+      }
       const conversationUuid: string = row.conversation_id;
       const state = {
         current_agent: row.current_agent as string | null,
