@@ -11,7 +11,12 @@ const run = Date.now().toString(36);
 
 async function ask(conversation, message) {
   const { data, error } = await supabase.functions.invoke("chat", {
-    body: { company_id: "agence-des-copines", conversation_id: conversation, user_id: `visitor-${run}`, message },
+    body: {
+      company_id: "agence-des-copines",
+      conversation_id: conversation,
+      user_id: `visitor-${run}`,
+      message,
+    },
   });
   if (error instanceof FunctionsHttpError) {
     const body = await error.context.json();
@@ -24,10 +29,12 @@ async function ask(conversation, message) {
 const health = await supabase.functions.invoke("health", { method: "GET" });
 console.log("health:", JSON.stringify(health.data));
 
-for (const [conversation, message] of [
-  [`demo-${run}-kajabi`, "Comment automatiser ma séquence d'e-mails de bienvenue dans Kajabi ?"],
-  [`demo-${run}-reel`, "Quelle durée idéale pour un reel Instagram ?"],
-]) {
+for (
+  const [conversation, message] of [
+    [`demo-${run}-kajabi`, "Comment automatiser ma séquence d'e-mails de bienvenue dans Kajabi ?"],
+    [`demo-${run}-reel`, "Quelle durée idéale pour un reel Instagram ?"],
+  ]
+) {
   const { status, body } = await ask(conversation, message);
   console.log(`\n> ${message}\n${status} agent=${body.agent} model=${body.model} offline=${body.offline}`);
   console.log(`sources: ${body.sources.map((s) => `${s.source}#${s.id}`).join(", ")}`);
@@ -37,7 +44,9 @@ for (const [conversation, message] of [
 const conversation = `demo-${run}-flood`;
 for (let i = 1; i <= 11; i++) {
   const { status, retryAfter, body } = await ask(conversation, `Message ${i} : une question sur Zapier ?`);
-  const detail = status === 200 ? `remaining ${body.rate_limit.remaining}` : `${JSON.stringify(body)} Retry-After: ${retryAfter}`;
+  const detail = status === 200
+    ? `remaining ${body.rate_limit.remaining}`
+    : `${JSON.stringify(body)} Retry-After: ${retryAfter}`;
   console.log(`message ${i}: ${status} ${detail}`);
 }
 process.exit(0);

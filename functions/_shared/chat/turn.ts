@@ -383,7 +383,10 @@ export function createTurns(deps: ChatDeps) {
       // A widget conversation belongs to the visitor who opened it: another visitor who knows its
       // id must not read its history through the answers (throwing rolls the insert back).
       if (row.visitor_id && row.visitor_id !== input.user_id) {
-        throw new HttpError("forbidden", `chat: conversation ${input.conversation_id} belongs to another visitor`);
+        throw new HttpError(
+          "forbidden",
+          `chat: conversation ${input.conversation_id} belongs to another visitor`,
+        );
       }
       const conversationUuid: string = row.conversation_id;
       const state = {
