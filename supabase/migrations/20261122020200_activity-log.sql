@@ -54,6 +54,7 @@ set search_path = ''
 as $$
 declare
   v_company uuid;
+  v_api_caller boolean;
   v_status text := coalesce(p_status, 'info');
   v_id uuid;
 begin
@@ -70,13 +71,20 @@ begin
     raise exception 'log_activity: metadata must be a json object' using errcode = '22023';
   end if;
 
-  v_company := private.resolve_company(p_company);
-
   -- Under a definer, current_user is the owner; the role the caller set (PostgREST's
   -- `set local role`) and the JWT role still say who is asking.
-  if (current_setting('role', true) in ('authenticated', 'anon')
-      or (select auth.role()) in ('authenticated', 'anon'))
-     and not private.is_member(v_company) then
+  v_api_caller := current_setting('role', true) in ('authenticated', 'anon')
+    or (select auth.role()) in ('authenticated', 'anon');
+  begin
+    v_company := private.resolve_company(p_company);
+  exception when no_data_found then
+    -- An API caller learns nothing of companies it does not belong to, not even that they exist.
+    if v_api_caller then
+      raise exception 'log_activity: not a member of company %', p_company using errcode = '42501';
+    end if;
+    raise;
+  end;
+  if v_api_caller and not private.is_member(v_company) then
     raise exception 'log_activity: not a member of company %', p_company using errcode = '42501';
   end if;
 

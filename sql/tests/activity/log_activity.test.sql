@@ -1,6 +1,6 @@
 -- log_activity appends to a company's realtime feed, for members and for service_role.
 begin;
-select plan(14);
+select plan(15);
 
 select tests.create_user('owner@tenant-a.test') as owner_a \gset
 select tests.create_user('member@tenant-a.test') as member_a \gset
@@ -39,12 +39,15 @@ select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'Titr
   'log_activity: unknown status fatal', 'an unknown status raises 22023');
 select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'Titre', null, 'info', '[1]')$$, '22023',
   'log_activity: metadata must be a json object', 'metadata that is not an object raises 22023');
-select throws_ok($$select public.log_activity('nope', 'order.created', 'Titre')$$, 'P0002', 'unknown company: nope',
-  'an unknown company raises P0002');
+select throws_ok($$select public.log_activity('nope', 'order.created', 'Titre')$$, '42501',
+  'log_activity: not a member of company nope',
+  'a signed-in caller gets the same 42501 for an unknown company as for another one (no existence leak)');
 
 select tests.act_as_service_role();
 select isnt(public.log_activity('tenant-b', 'escalation.created', 'Client à rappeler', null, 'warning'), null,
   'service_role logs for any company');
+select throws_ok($$select public.log_activity('nope', 'order.created', 'Titre')$$, 'P0002', 'unknown company: nope',
+  'service_role is told plainly that a company is unknown (P0002)');
 
 select tests.act_as(:'member_a');
 select results_eq('select distinct company_id from public.activities', format('values (%L::uuid)', :'company_a'),
