@@ -21,8 +21,14 @@
 --
 -- Hybrid search: on the exact path the full-text branch is computed in the same pass over the
 -- tenant's rows (cost follows the tenant, not the posting lists of common words across every
--- tenant in the whole-table GIN index). Promoted tenants still use that GIN index: a composite
--- (company_id, fts) GIN through btree_gin was not measured yet, so it is not added.
+-- tenant). Promoted tenants read a (company_id, fts) GIN index (btree_gin): the company key is
+-- matched inside the index, so other tenants' matches are never visited in the heap. Nothing
+-- reads a whole-table GIN on fts, so there is none (its upkeep on every insert saved).
+
+-- btree_gin: GIN operator classes for scalar types, here text (company_id). Its support
+-- functions are called by the index itself, without an EXECUTE check, so the platform's
+-- default revoke does not affect members searching.
+create extension if not exists btree_gin with schema extensions;
 
 /** Drops accents before indexing, so `creation` finds `création` (French and English text). */
 create text search dictionary private.comptoir_unaccent (template = extensions.unaccent, rules = 'unaccent');
@@ -77,7 +83,9 @@ alter table public.documents set (toast_tuple_target = 8160);
 create index documents_company_id_agent_owner_idx on public.documents (company_id, agent_owner);
 create index documents_embedding_idx on public.documents
   using hnsw (embedding extensions.vector_cosine_ops) where in_ann_index;
-create index documents_fts_idx on public.documents using gin (fts);
+-- The promoted tenants' full-text branch (match_documents): one tenant's matches, nobody else's.
+create index documents_company_id_fts_idx on public.documents
+  using gin (company_id extensions.text_ops, fts);
 
 /** Keeps content_hash equal to the sha256 (hex) of the content's UTF-8 bytes. */
 create function private.documents_set_content_hash()
@@ -512,7 +520,7 @@ begin
       where s.distance <= v_max_distance;
     end if;
     if v_tsquery is not null then
-      -- Large promoted tenant: the matches through the GIN index on fts (see the header).
+      -- Large promoted tenant: the matches through the (company_id, fts) GIN index.
       with text_candidates as (
         select u.id, min(u.tier) as tier, min(u.text_rank) as text_rank
         from (
