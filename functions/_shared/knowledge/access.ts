@@ -3,7 +3,7 @@
  * signed-in admin or owner of that company. Everyone else is refused with the same 403,
  * whether the company exists or not, so that no caller learns about another tenant.
  */
-import type { Db } from "../db.ts";
+import type { Db, Tx } from "../db.ts";
 import { HttpError } from "../http.ts";
 import type { Claims } from "../jwt.ts";
 
@@ -22,12 +22,15 @@ export interface CompanyAccess {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The condition on `companies c` for a reference: its uuid, or its slug (slugs never look like uuids). */
+function byRef(tx: Tx, ref: string) {
+  return UUID.test(ref) ? tx`c.id = ${ref}::uuid` : tx`c.slug = ${ref}`;
+}
+
 /** The company `ref` (uuid or slug) names, as the service role sees it; null when there is none. */
 export async function findCompany(db: Db, ref: string): Promise<Company | null> {
   const rows = await db.asService((tx) =>
-    UUID.test(ref)
-      ? tx<Company[]>`select c.id::text as id, c.slug from public.companies c where c.id = ${ref}::uuid`
-      : tx<Company[]>`select c.id::text as id, c.slug from public.companies c where c.slug = ${ref}`
+    tx<Company[]>`select c.id::text as id, c.slug from public.companies c where ${byRef(tx, ref)}`
   );
   return rows[0] ?? null;
 }
@@ -56,13 +59,9 @@ export async function authorizeCompanyAdmin(
   if (claims.role !== "authenticated" || !claims.sub) throw refused;
   // Under RLS the caller sees only its own companies; is_member answers about the caller only.
   const rows = await db.asUser(claims, (tx) =>
-    UUID.test(ref)
-      ? tx<(Company & { admin: boolean })[]>`
-          select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
-          from public.companies c where c.id = ${ref}::uuid`
-      : tx<(Company & { admin: boolean })[]>`
-          select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
-          from public.companies c where c.slug = ${ref}`);
+    tx<(Company & { admin: boolean })[]>`
+      select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
+      from public.companies c where ${byRef(tx, ref)}`);
   const row = rows[0];
   if (!row?.admin) throw refused;
   return { company: { id: row.id, slug: row.slug }, caller: "admin" };
