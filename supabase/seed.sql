@@ -7,6 +7,20 @@
 --   boutique-awa          c0000000-0000-4000-8000-000000000002   owner@boutique-awa.test       a0000000-0000-4000-8000-000000000002
 --   atelier-durand        c0000000-0000-4000-8000-000000000003   owner@atelier-durand.test     a0000000-0000-4000-8000-000000000003
 
+-- Demo owners with a public password must never reach a real project (`supabase db push
+-- --include-seed`, a branch): the seed refuses any database but the local stack's, which its
+-- platform shim marks. The CLI sends the file as one batch, so nothing below runs either.
+do $$
+begin
+  if coalesce(current_setting('comptoir.local_stack', true), '') <> 'on' then
+    raise exception 'seed.sql: refusing to run: this database is not the Comptoir local stack'
+      using errcode = '42501',
+        detail = 'The seed creates demo owners who sign in with the public password comptoir-demo.',
+        hint = 'Run it through npm start / npm test, whose platform shim sets comptoir.local_stack = on.';
+  end if;
+end
+$$;
+
 insert into auth.users (
   instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
   raw_app_meta_data, raw_user_meta_data, created_at, updated_at

@@ -25,31 +25,39 @@ grant anon, authenticated, service_role to postgres;
 alter role anon set statement_timeout = '3s';
 alter role authenticated set statement_timeout = '8s';
 
--- Extensions live in their own schema, as on Supabase; search_path reaches them.
+-- Extensions live in their own schema, as on Supabase. A project created today has only
+-- uuid-ossp and pgcrypto enabled there (plus the vault, which Debian does not package);
+-- vector, pg_trgm, unaccent, btree_gin and pg_cron are available (installed, preloaded) and
+-- each project's migrations enable what they use.
 create schema if not exists extensions;
 grant usage on schema extensions to postgres, anon, authenticated, service_role;
 create extension if not exists "uuid-ossp" with schema extensions;
 create extension if not exists pgcrypto with schema extensions;
-create extension if not exists pg_trgm with schema extensions;
-create extension if not exists unaccent with schema extensions;
-create extension if not exists vector with schema extensions;
--- pg_cron can only live in the database named by cron.database_name (postgres, as on Supabase).
+-- search_path is set per role, not for the database (supabase/postgres post-setup): the API
+-- roles keep Postgres's default, so SQL they run must name extensions' schema.
+alter role postgres set search_path to "$user", public, extensions;
+
+-- Since 2026-05-30 (new projects) and 2026-10-30 (new tables in existing ones) the API roles
+-- get nothing by default in public (changelog 45329): every migration grants what it exposes.
+-- Stated as revokes so that a data directory made by an older shim converges too.
+grant usage on schema public to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on tables from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on sequences from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on functions from anon, authenticated, service_role;
+
+-- The marker supabase/seed.sql checks before it creates demo owners with a public password:
+-- only this shim sets it, so `supabase db push --include-seed` on a real project refuses.
 do $$
 begin
-  if current_database() = current_setting('cron.database_name', true) then
-    create extension if not exists pg_cron with schema pg_catalog;
-    grant usage on schema cron to postgres;
-  end if;
-  execute format('alter database %I set search_path to "$user", public, extensions', current_database());
+  execute format('alter database %I set comptoir.local_stack to %L', current_database(), 'on');
+  execute format('alter database %I reset search_path', current_database());
 end
 $$;
 
--- Supabase's default privileges in public: the API roles get everything and RLS decides.
--- Functions are executable by PUBLIC as in plain Postgres; projects revoke what they must.
-grant usage on schema public to postgres, anon, authenticated, service_role;
-alter default privileges for role postgres in schema public grant all on tables to postgres, anon, authenticated, service_role;
-alter default privileges for role postgres in schema public grant all on functions to postgres, anon, authenticated, service_role;
-alter default privileges for role postgres in schema public grant all on sequences to postgres, anon, authenticated, service_role;
+-- Every statement of every role is bounded by the platform's global limit of 2 minutes
+-- (role settings below it: anon 3 s, authenticated 8 s).
+alter system set statement_timeout = '2min';
+do $$ begin perform pg_catalog.pg_reload_conf(); end $$;
 
 -- The auth schema as GoTrue creates it, reduced to what projects reference.
 create schema if not exists auth;

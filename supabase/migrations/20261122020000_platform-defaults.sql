@@ -1,6 +1,6 @@
--- Platform defaults: the extensions Comptoir uses, functions closed by default (each
--- function grants EXECUTE to exactly the roles that need it), and a `private` schema for
--- internals that the API never exposes.
+-- Platform defaults: the extensions Comptoir uses (a project created today has them available,
+-- not enabled), nothing granted by default (each table, view, sequence and function grants
+-- exactly the roles that need it), and a `private` schema for internals the API never exposes.
 
 -- Extensions come first: the default privileges set below would otherwise strip PUBLIC's
 -- EXECUTE from the functions of an extension created later by this role.
@@ -8,15 +8,18 @@ create extension if not exists pgcrypto with schema extensions;
 create extension if not exists vector with schema extensions;
 create extension if not exists pg_trgm with schema extensions;
 create extension if not exists unaccent with schema extensions;
+-- pg_cron keeps its jobs in the `cron` schema; Supabase documents enabling it in pg_catalog.
+-- Later migrations schedule the HNSW promotion and the rate-limit sweep with it.
+create extension if not exists pg_cron with schema pg_catalog;
 
--- Supabase grants EXECUTE on new functions in public to anon and authenticated; Postgres
--- grants it to PUBLIC in every schema, which only a database-wide default can revoke.
-alter default privileges in schema public revoke execute on functions from public, anon, authenticated;
-alter default privileges for role postgres in schema public revoke execute on functions from public, anon, authenticated;
+-- New tables, views, sequences and functions in public start with no privilege for the API
+-- roles (the platform's default since 2026; stated here so that a project whose dashboard
+-- turned "default privileges for new entities" back on behaves the same). Postgres grants
+-- EXECUTE on new functions to PUBLIC in every schema, which only a database-wide default revokes.
+alter default privileges for role postgres in schema public revoke all on tables from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on sequences from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke execute on functions from public, anon, authenticated, service_role;
 alter default privileges for role postgres revoke execute on functions from public;
-
--- TRUNCATE, REFERENCES and TRIGGER ignore RLS; the API roles need none of them.
-alter default privileges for role postgres in schema public revoke truncate, references, trigger on tables from anon, authenticated;
 
 /** Internals: membership helpers, trigger functions, storage the API must not reach. */
 create schema private;

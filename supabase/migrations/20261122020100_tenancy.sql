@@ -154,26 +154,30 @@ select
   m.role
 from public.companies c
 join public.company_members m on m.company_id = c.id;
-revoke insert, update, delete on public.company_mapping from anon, authenticated;
+revoke all on public.company_mapping from anon, authenticated, service_role;
+grant select on public.company_mapping to authenticated;
 
 alter table public.companies enable row level security;
 alter table public.company_members enable row level security;
 alter table public.company_rag_configs enable row level security;
 
--- Column grants: ids, keys and timestamps are never rewritten through the API.
-revoke insert, update, delete on public.companies from anon, authenticated;
+-- Grants (nothing is granted by default; RLS then decides which rows). Members read through
+-- the API; ids, keys and timestamps are never rewritten through it; anon gets nothing.
+-- service_role (the edge functions) reads companies, memberships and settings.
+revoke all on public.companies, public.company_members, public.company_rag_configs
+  from anon, authenticated, service_role;
+grant select, delete on public.companies to authenticated;
 grant update (slug, name, sector, is_auto_entrepreneur, vat_exempt, modules_enabled)
   on public.companies to authenticated;
-grant delete on public.companies to authenticated;
-revoke insert, update, delete on public.company_members from anon, authenticated;
-grant insert (company_id, user_id, role), update (role), delete
-  on public.company_members to authenticated;
-revoke insert, update, delete on public.company_rag_configs from anon, authenticated;
+grant select, delete on public.company_members to authenticated;
+grant insert (company_id, user_id, role), update (role) on public.company_members to authenticated;
+grant select on public.company_rag_configs to authenticated;
 grant update (
   company_name, ai_name, prompt_botlive_groq_70b, prompt_botlive_deepseek_v3,
   embedding_model, rerank_model, chat_model, router_model, match_count, match_threshold,
   rate_limit_messages, rate_limit_window_seconds
 ) on public.company_rag_configs to authenticated;
+grant select on public.companies, public.company_members, public.company_rag_configs to service_role;
 
 create policy companies_select_member on public.companies
   for select to authenticated

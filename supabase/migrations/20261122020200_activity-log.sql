@@ -22,7 +22,10 @@ create table public.activities (
 create index activities_company_id_created_at_idx on public.activities (company_id, created_at desc);
 
 alter table public.activities enable row level security;
-revoke insert, update, delete on public.activities from anon, authenticated;
+-- Members read their feed; rows are written by log_activity (definer) only. The server reads
+-- a company's feed for the dashboard.
+revoke all on public.activities from anon, authenticated, service_role;
+grant select on public.activities to authenticated, service_role;
 
 create policy activities_select_member on public.activities
   for select to authenticated

@@ -242,20 +242,23 @@ create trigger documents_count_truncate
   for each statement execute function private.documents_count_truncate();
 
 /**
- * Companies whose chunks are in the HNSW index (in_ann_index), since when and at what size.
- * Written by private.promote_large_tenants only. No demotion: a tenant that shrinks back keeps
- * its chunks indexed (an upkeep cost, never a wrong answer: match_documents still scans it
- * exactly below the limit), so a promotion is never undone.
+ * Companies whose chunks go into the HNSW index (in_ann_index), at what size and since when.
+ * A row with promoted_at null is a promotion in progress: its chunks are being flagged in
+ * batches (new ones on insert already), and match_documents keeps scanning it exactly until
+ * promoted_at is set. Written by private.promote_large_tenants only. No demotion: a tenant
+ * that shrinks back keeps its chunks indexed (an upkeep cost, never a wrong answer:
+ * match_documents still scans it exactly below the limit), so a promotion is never undone.
  */
 create table private.ann_tenants (
   company_id uuid primary key references public.companies (id) on delete cascade,
   chunks_at_promotion bigint not null,
-  promoted_at timestamptz not null default now()
+  started_at timestamptz not null default now(),
+  promoted_at timestamptz
 );
 alter table private.ann_tenants enable row level security;
 -- match_documents runs as its caller, so members see whether their own company is promoted.
 grant select on private.ann_tenants to authenticated, service_role;
-grant insert on private.ann_tenants to service_role;
+grant insert, update (promoted_at) on private.ann_tenants to service_role;
 create policy ann_tenants_select_member on private.ann_tenants
   for select to authenticated
   using (private.is_member(company_id));
@@ -307,7 +310,9 @@ create trigger documents_set_in_ann_index
 
 alter table public.documents enable row level security;
 -- Read-only to members: writes go through the service role (the `ingest` function checks admins).
-revoke insert, update, delete on public.documents from anon, authenticated;
+revoke all on public.documents from anon, authenticated, service_role;
+grant select on public.documents to authenticated;
+grant select, insert, update, delete on public.documents to service_role;
 
 -- The member's companies are listed once per query (an uncorrelated init plan), not per row.
 create policy documents_select_member on public.documents
@@ -423,7 +428,7 @@ begin
   where n.company_id = v_company
     and (p_agent is null or n.agent_owner in (p_agent, 'shared'));
   v_ann := v_candidates > v_exact_max
-    and exists (select 1 from private.ann_tenants a where a.company_id = v_company);
+    and exists (select 1 from private.ann_tenants a where a.company_id = v_company and a.promoted_at is not null);
 
   if v_ann then
     -- Large promoted tenant: HNSW iterative scan, filtered as it walks; sorts disabled for this
@@ -860,15 +865,18 @@ $$;
 grant execute on function public.delete_document_source(text, text) to service_role;
 
 /**
- * Promotes every company with more chunks than p_min_chunks (default: the exact-scan limit,
- * comptoir.exact_scan_max_chunks or 10,000) that is not yet promoted: records it in
- * private.ann_tenants and flags its chunks in_ann_index, which inserts them into the HNSW index
- * (about 4 ms a chunk: a minute or so for a tenant just over the limit). A company whose
- * ingestion is in flight is skipped until the next run. Returns the companies promoted.
+ * Promotes the companies with more chunks than p_min_chunks (default: the exact-scan limit,
+ * comptoir.exact_scan_max_chunks or 10,000) to the HNSW index, in bounded work per call: a
+ * company over the limit is recorded in private.ann_tenants (from then on its new chunks are
+ * flagged on insert), then at most p_batch of its chunks are flagged in_ann_index per call
+ * (each one an HNSW insert, about 4 ms: 5,000 take about 20 s, far inside the platform's
+ * 2-minute statement timeout that a whole 25,000-chunk tenant in one statement would hit).
+ * When none is left, promoted_at is set and match_documents starts using the index. A company
+ * whose ingestion is in flight is skipped until the next call. Returns the companies worked on.
  * pg_cron runs it every minute; service role only. Never demotes (see private.ann_tenants).
  */
-create function private.promote_large_tenants(p_min_chunks bigint default null)
-returns table (company_id uuid, slug text, chunks bigint, flagged bigint)
+create function private.promote_large_tenants(p_min_chunks bigint default null, p_batch integer default 5000)
+returns table (company_id uuid, slug text, chunks bigint, flagged bigint, promoted boolean)
 language plpgsql
 volatile
 security invoker
@@ -879,47 +887,61 @@ declare
     p_min_chunks,
     nullif(pg_catalog.current_setting('comptoir.exact_scan_max_chunks', true), '')::bigint,
     10000);
-  v_company record;
+  v_budget bigint := coalesce(p_batch, 5000);
+  v_tenant record;
 begin
-  for v_company in
-    select n.company_id, c.slug, sum(n.chunks)::bigint as chunks
-    from private.document_counts n
-    join public.companies c on c.id = n.company_id
-    where not exists (select 1 from private.ann_tenants a where a.company_id = n.company_id)
-    group by n.company_id, c.slug
-    having sum(n.chunks) > v_min
-    order by n.company_id
+  if v_budget < 1 then
+    raise exception 'promote_large_tenants: batch must be at least 1' using errcode = '22023';
+  end if;
+
+  insert into private.ann_tenants (company_id, chunks_at_promotion)
+  select n.company_id, sum(n.chunks)::bigint
+  from private.document_counts n
+  where not exists (select 1 from private.ann_tenants a where a.company_id = n.company_id)
+  group by n.company_id
+  having sum(n.chunks) > v_min;
+
+  for v_tenant in
+    select a.company_id, c.slug, a.chunks_at_promotion
+    from private.ann_tenants a
+    join public.companies c on c.id = a.company_id
+    where a.promoted_at is null
+    order by a.started_at, a.company_id
   loop
+    exit when v_budget = 0;
     -- Exclusive against the shared lock of documents_set_in_ann_index: a tenant being written
-    -- to waits for the next run; once held, every committed chunk of the tenant is visible
-    -- below and every later insert sees the promotion.
-    continue when not pg_catalog.pg_try_advisory_xact_lock(private.ann_lock_key(v_company.slug));
-    insert into private.ann_tenants (company_id, chunks_at_promotion)
-    values (v_company.company_id, v_company.chunks);
+    -- to waits for the next call. Once held, no insert of the tenant is in flight, so every
+    -- chunk committed so far is visible to the next statement and every later insert (which
+    -- waits for this transaction) sees the tenant in ann_tenants and flags itself.
+    continue when not pg_catalog.pg_try_advisory_xact_lock(private.ann_lock_key(v_tenant.slug));
     update public.documents d
     set in_ann_index = true
-    where d.company_id = v_company.slug and not d.in_ann_index;
+    where d.id in (
+      select x.id from public.documents x
+      where x.company_id = v_tenant.slug and not x.in_ann_index
+      order by x.id
+      limit v_budget
+    );
     get diagnostics flagged = row_count;
-    company_id := v_company.company_id;
-    slug := v_company.slug;
-    chunks := v_company.chunks;
+    v_budget := v_budget - flagged;
+    -- Fewer than asked: none of the tenant's chunks is left outside the index.
+    promoted := v_budget > 0;
+    if promoted then
+      update private.ann_tenants a set promoted_at = pg_catalog.now() where a.company_id = v_tenant.company_id;
+    end if;
+    company_id := v_tenant.company_id;
+    slug := v_tenant.slug;
+    chunks := v_tenant.chunks_at_promotion;
     return next;
   end loop;
 end;
 $$;
 grant execute on function private.ann_lock_key(text) to service_role;
-grant execute on function private.promote_large_tenants(bigint) to service_role;
+grant execute on function private.promote_large_tenants(bigint, integer) to service_role;
 
--- Tenants are promoted every minute. pg_cron exists on Supabase and in the local stack's
--- postgres database; elsewhere (a scratch database) the job is simply not scheduled.
-do $$
-begin
-  if pg_catalog.to_regprocedure('cron.schedule(text,text,text)') is not null then
-    perform cron.schedule(
-      'comptoir-promote-large-tenants',
-      '* * * * *',
-      $job$select count(*) from private.promote_large_tenants()$job$
-    );
-  end if;
-end
-$$;
+-- Tenants are promoted every minute (pg_cron, enabled by the platform-defaults migration).
+select cron.schedule(
+  'comptoir-promote-large-tenants',
+  '* * * * *',
+  $job$select count(*) from private.promote_large_tenants()$job$
+);

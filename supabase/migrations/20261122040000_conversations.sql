@@ -115,9 +115,13 @@ alter table public.messages enable row level security;
 
 -- Members only rename, archive or soft-delete their own assistant conversations; every other
 -- write goes through service_role (the edge functions).
-revoke insert, update, delete on public.conversations from anon, authenticated;
+revoke all on public.conversations, public.messages from anon, authenticated, service_role;
+grant select on public.conversations, public.messages to authenticated;
 grant update (title, status) on public.conversations to authenticated;
-revoke insert, update, delete on public.messages from anon, authenticated;
+-- service_role: ensure_conversation and append_message run as their caller, and the message
+-- trigger moves the conversation's last_message_at.
+grant select, insert, update on public.conversations to service_role;
+grant select, insert on public.messages to service_role;
 
 create policy conversations_select_member on public.conversations
   for select to authenticated
@@ -329,5 +333,7 @@ select
 from public.messages m
 join public.companies co on co.id = m.company_id;
 
-revoke insert, update, delete on public.conversation_memory, public.chatbot_conversations, public.chatbot_messages
-  from anon, authenticated;
+revoke all on public.conversation_memory, public.chatbot_conversations, public.chatbot_messages
+  from anon, authenticated, service_role;
+grant select on public.conversation_memory, public.chatbot_conversations, public.chatbot_messages
+  to authenticated;

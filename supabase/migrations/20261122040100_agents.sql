@@ -36,7 +36,9 @@ create trigger agents_touch_updated_at
 alter table public.agents enable row level security;
 
 -- Column grants: ids, the owning company and timestamps are never rewritten through the API.
-revoke insert, update, delete on public.agents from anon, authenticated;
+-- service_role (the chat) reads a company's agents.
+revoke all on public.agents from anon, authenticated, service_role;
+grant select on public.agents to authenticated, service_role;
 grant insert (
   company_id, slug, name, expertise, keywords, system_prompt, model, temperature, style_notes, greeting, is_active
 ) on public.agents to authenticated;

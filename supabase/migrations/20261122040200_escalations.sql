@@ -100,8 +100,9 @@ create trigger escalations_sync_conversation
 alter table public.escalations enable row level security;
 
 -- Members only resolve (status); opening is service_role's, through open_escalation.
-revoke insert, update, delete on public.escalations from anon, authenticated;
-grant update (status) on public.escalations to authenticated;
+revoke all on public.escalations from anon, authenticated, service_role;
+grant select, update (status) on public.escalations to authenticated;
+grant select, insert, update (status) on public.escalations to service_role;
 
 create policy escalations_select_member on public.escalations
   for select to authenticated

@@ -147,16 +147,9 @@ as $$
 $$;
 grant execute on function public.company_rate_limit(text) to service_role;
 
--- Expired windows are swept every five minutes. pg_cron exists on Supabase and in the local
--- stack's postgres database; elsewhere (a scratch database) the job is simply not scheduled.
-do $$
-begin
-  if pg_catalog.to_regprocedure('cron.schedule(text,text,text)') is not null then
-    perform cron.schedule(
-      'comptoir-rate-limit-cleanup',
-      '*/5 * * * *',
-      $job$delete from private.rate_limits where expires_at < now()$job$
-    );
-  end if;
-end
-$$;
+-- Expired windows are swept every five minutes (pg_cron, enabled by the platform-defaults migration).
+select cron.schedule(
+  'comptoir-rate-limit-cleanup',
+  '*/5 * * * *',
+  $job$delete from private.rate_limits where expires_at < now()$job$
+);

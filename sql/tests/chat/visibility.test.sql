@@ -47,9 +47,9 @@ select is_empty($$select 1 from public.conversation_memory where company_id = 't
   'and none of the first company''s memory');
 
 select tests.act_as_anon();
-select is_empty('select 1 from public.conversations', 'anon sees no conversation');
-select is_empty('select 1 from public.messages', 'anon sees no message');
-select is_empty('select 1 from public.conversation_memory', 'anon sees no conversation_memory row');
+select throws_ok('select 1 from public.conversations', '42501', null, 'anon cannot read conversations');
+select throws_ok('select 1 from public.messages', '42501', null, 'anon cannot read messages');
+select throws_ok('select 1 from public.conversation_memory', '42501', null, 'anon cannot read conversation_memory');
 
 select tests.act_as(:'member_a');
 select is(tests.affected_rows(format($$update public.conversations set title = 'Factures', status = 'archived' where id = %L$$, :'member_chat')), 1,

@@ -36,7 +36,7 @@ select results_eq('select source from public.documents', $$values ('b1')$$,
   'a member of company B sees exactly its own chunks');
 
 select tests.act_as_anon();
-select is_empty('select 1 from public.documents', 'anon sees no chunk');
+select throws_ok('select 1 from public.documents', '42501', null, 'anon cannot read chunks');
 select throws_ok($$insert into public.documents (company_id, source, content) values ('tenant-a', 'x', 'forged')$$,
   '42501', null, 'anon cannot insert chunks');
 select throws_ok('select 1 from private.document_counts', '42501', null, 'anon cannot reach the chunk counts');

@@ -8,11 +8,12 @@ select public.log_activity('tenant-a', 'order.created', 'Commande A') as activit
 
 select tests.act_as_anon();
 
-select is_empty('select 1 from public.companies', 'anon sees no company');
-select is_empty('select 1 from public.company_members', 'anon sees no membership');
-select is_empty('select 1 from public.company_rag_configs', 'anon sees no RAG config');
-select is_empty('select 1 from public.activities', 'anon sees no activity');
-select is_empty('select 1 from public.company_mapping', 'anon sees no company_mapping row');
+-- Nothing in public is granted to anon: every read is refused before any policy runs.
+select throws_ok('select 1 from public.companies', '42501', null, 'anon cannot read companies');
+select throws_ok('select 1 from public.company_members', '42501', null, 'anon cannot read memberships');
+select throws_ok('select 1 from public.company_rag_configs', '42501', null, 'anon cannot read RAG configs');
+select throws_ok('select 1 from public.activities', '42501', null, 'anon cannot read activities');
+select throws_ok('select 1 from public.company_mapping', '42501', null, 'anon cannot read company_mapping');
 
 select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'forged')$$,
   '42501', null, 'anon cannot execute log_activity');

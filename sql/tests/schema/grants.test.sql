@@ -1,0 +1,164 @@
+-- Every privilege the API roles hold, as a reviewed table. A project created today grants anon,
+-- authenticated and service_role nothing by default (Supabase changelog 45329), so each
+-- migration grants exactly what each role needs; this file is where a reviewer sees it all.
+-- Every relation and function of public and private is listed, for every API role, even with
+-- no privilege (''): a new table, view, sequence or function fails here until its grants are
+-- written down. Column grants read `update(col, ...)`.
+begin;
+select plan(4);
+
+create temporary table reviewed_relation_grants (rel text, role text, privileges text) on commit drop;
+insert into reviewed_relation_grants values
+  ('private.ann_tenants', 'anon', ''),
+  ('private.ann_tenants', 'authenticated', 'select'),
+  ('private.ann_tenants', 'service_role', 'insert, select, update(promoted_at)'),
+  ('private.document_counts', 'anon', ''),
+  ('private.document_counts', 'authenticated', 'select'),
+  ('private.document_counts', 'service_role', 'select'),
+  ('private.rate_limits', 'anon', ''),
+  ('private.rate_limits', 'authenticated', ''),
+  ('private.rate_limits', 'service_role', 'insert, select, update'),
+  ('public.activities', 'anon', ''),
+  ('public.activities', 'authenticated', 'select'),
+  ('public.activities', 'service_role', 'select'),
+  ('public.agents', 'anon', ''),
+  ('public.agents', 'authenticated', 'delete, insert(company_id, expertise, greeting, is_active, keywords, model, name, slug, style_notes, system_prompt, temperature), select, update(expertise, greeting, is_active, keywords, model, name, slug, style_notes, system_prompt, temperature)'),
+  ('public.agents', 'service_role', 'select'),
+  ('public.chatbot_conversations', 'anon', ''),
+  ('public.chatbot_conversations', 'authenticated', 'select'),
+  ('public.chatbot_conversations', 'service_role', ''),
+  ('public.chatbot_messages', 'anon', ''),
+  ('public.chatbot_messages', 'authenticated', 'select'),
+  ('public.chatbot_messages', 'service_role', ''),
+  ('public.companies', 'anon', ''),
+  ('public.companies', 'authenticated', 'delete, select, update(is_auto_entrepreneur, modules_enabled, name, sector, slug, vat_exempt)'),
+  ('public.companies', 'service_role', 'select'),
+  ('public.company_mapping', 'anon', ''),
+  ('public.company_mapping', 'authenticated', 'select'),
+  ('public.company_mapping', 'service_role', ''),
+  ('public.company_members', 'anon', ''),
+  ('public.company_members', 'authenticated', 'delete, insert(company_id, role, user_id), select, update(role)'),
+  ('public.company_members', 'service_role', 'select'),
+  ('public.company_rag_configs', 'anon', ''),
+  ('public.company_rag_configs', 'authenticated', 'select, update(ai_name, chat_model, company_name, embedding_model, match_count, match_threshold, prompt_botlive_deepseek_v3, prompt_botlive_groq_70b, rate_limit_messages, rate_limit_window_seconds, rerank_model, router_model)'),
+  ('public.company_rag_configs', 'service_role', 'select'),
+  ('public.conversation_memory', 'anon', ''),
+  ('public.conversation_memory', 'authenticated', 'select'),
+  ('public.conversation_memory', 'service_role', ''),
+  ('public.conversations', 'anon', ''),
+  ('public.conversations', 'authenticated', 'select, update(status, title)'),
+  ('public.conversations', 'service_role', 'insert, select, update'),
+  ('public.documents', 'anon', ''),
+  ('public.documents', 'authenticated', 'select'),
+  ('public.documents', 'service_role', 'delete, insert, select, update'),
+  ('public.documents_id_seq', 'anon', ''),
+  ('public.documents_id_seq', 'authenticated', ''),
+  ('public.documents_id_seq', 'service_role', ''),
+  ('public.escalations', 'anon', ''),
+  ('public.escalations', 'authenticated', 'select, update(status)'),
+  ('public.escalations', 'service_role', 'insert, select, update(status)'),
+  ('public.messages', 'anon', ''),
+  ('public.messages', 'authenticated', 'select'),
+  ('public.messages', 'service_role', 'insert, select');
+
+create temporary table reviewed_function_grants (fn text, execute text) on commit drop;
+insert into reviewed_function_grants values
+  ('private.ann_lock_key(p_slug text)', 'service_role'),
+  ('private.bump_conversation_last_message_at()', ''),
+  ('private.documents_count_delete()', ''),
+  ('private.documents_count_insert()', ''),
+  ('private.documents_count_truncate()', ''),
+  ('private.documents_count_update()', ''),
+  ('private.documents_set_content_hash()', ''),
+  ('private.documents_set_in_ann_index()', ''),
+  ('private.escalations_before_update()', ''),
+  ('private.escalations_sync_conversation()', ''),
+  ('private.is_member(p_company uuid, p_min_role text)', 'authenticated, service_role'),
+  ('private.keep_an_owner()', ''),
+  ('private.promote_large_tenants(p_min_chunks bigint, p_batch integer)', 'service_role'),
+  ('private.resolve_company(p_company text)', 'service_role'),
+  ('private.set_company_from_conversation()', ''),
+  ('private.touch_updated_at()', ''),
+  ('private.upsert_document_chunks(p_company text, p_source text, p_chunks jsonb)', 'service_role'),
+  ('private.validate_rate_limit_args(p_key text, p_max_requests integer, p_window_seconds integer)', 'service_role'),
+  ('public.append_message(p_company text, p_conversation uuid, p_role text, p_content text, p_agent text, p_model_used text, p_tokens_used integer, p_prompt_tokens integer, p_completion_tokens integer, p_latency_ms integer, p_sources jsonb, p_metadata jsonb, p_context_snapshot jsonb, p_idempotency_key text)', 'service_role'),
+  ('public.check_rate_limit(p_key text, p_max_requests integer, p_window_seconds integer, p_now timestamp with time zone)', 'service_role'),
+  ('public.company_rate_limit(p_company text)', 'service_role'),
+  ('public.conversation_is_paused(p_conversation uuid)', 'service_role'),
+  ('public.create_company(p_slug text, p_name text, p_sector text, p_ai_name text)', 'authenticated'),
+  ('public.delete_document_source(p_company text, p_source text)', 'service_role'),
+  ('public.ensure_conversation(p_company text, p_channel text, p_external_id text, p_visitor_id text, p_user_id uuid)', 'service_role'),
+  ('public.log_activity(p_company text, p_type text, p_title text, p_description text, p_status text, p_metadata jsonb, p_conversation_id uuid)', 'authenticated, service_role'),
+  ('public.match_documents(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_agent text, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
+  ('public.match_documents_audrey(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
+  ('public.match_documents_carole(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
+  ('public.open_escalation(p_company text, p_conversation uuid, p_reason text, p_details text)', 'service_role'),
+  ('public.peek_rate_limit(p_key text, p_max_requests integer, p_window_seconds integer, p_now timestamp with time zone)', 'service_role'),
+  ('public.resolve_escalation(p_escalation uuid)', 'authenticated, service_role'),
+  ('public.tag_demo_agents(p_company text)', 'service_role'),
+  ('public.tag_documents_by_keywords(agent text, patterns text[], p_company text)', 'authenticated, service_role');
+
+create temporary view actual_relation_grants as
+with rels as (
+  select c.oid, format('%s.%s', n.nspname, c.relname) as rel, c.relkind, c.relacl
+  from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where n.nspname in ('public', 'private')
+    and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+),
+api_roles (role) as (values ('anon'), ('authenticated'), ('service_role')),
+table_privs as (
+  select r.rel, a.grantee::regrole::text as role, lower(a.privilege_type) as priv
+  from rels r, aclexplode(r.relacl) a
+),
+column_privs as (
+  select r.rel, a.grantee::regrole::text as role, lower(a.privilege_type) as priv, att.attname::text as col
+  from rels r
+  join pg_catalog.pg_attribute att on att.attrelid = r.oid and att.attnum > 0 and not att.attisdropped
+  cross join aclexplode(att.attacl) a
+),
+parts as (
+  select rel, role, priv as part from table_privs
+  union all
+  select rel, role, priv || '(' || string_agg(col, ', ' order by col) || ')'
+  from column_privs c
+  where not exists (select 1 from table_privs t where t.rel = c.rel and t.role = c.role and t.priv = c.priv)
+  group by rel, role, priv
+)
+select r.rel collate "default" as rel, ar.role, coalesce((select string_agg(p.part, ', ' order by p.part) from parts p where p.rel = r.rel and p.role = ar.role), '') collate "default" as privileges
+from rels r cross join api_roles ar
+order by 1, 2;
+
+create temporary view actual_function_grants as
+select format($f$%s.%s(%s)$f$, p.pronamespace::regnamespace, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)) collate "default" as fn,
+  coalesce((select string_agg(r.role, ', ' order by r.role)
+    from (values ('anon'), ('authenticated'), ('service_role')) as r (role)
+    where pg_catalog.has_function_privilege(r.role, p.oid, 'execute')), '') as execute
+from pg_catalog.pg_proc p
+where p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+  and not exists (select 1 from pg_catalog.pg_depend d where d.objid = p.oid and d.deptype = 'e')
+order by 1;
+
+select set_eq(
+  'select distinct rel from actual_relation_grants',
+  'select distinct rel from reviewed_relation_grants',
+  'every table, view and sequence of public and private is in the reviewed list'
+);
+select results_eq(
+  'select rel, role, privileges from actual_relation_grants order by 1, 2',
+  'select rel, role, privileges from reviewed_relation_grants order by 1, 2',
+  'each API role holds exactly the reviewed privileges on each relation'
+);
+select set_eq(
+  'select fn from actual_function_grants',
+  'select fn from reviewed_function_grants',
+  'every function of public and private is in the reviewed list'
+);
+select results_eq(
+  'select fn, execute from actual_function_grants order by 1',
+  'select fn, execute from reviewed_function_grants order by 1',
+  'exactly the reviewed API roles may execute each function'
+);
+
+select * from finish();
+rollback;
