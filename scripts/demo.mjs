@@ -4,9 +4,13 @@ import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import ws from "ws";
 
 const url = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const anonKey = process.env.SUPABASE_ANON_KEY ??
-  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
-const supabase = createClient(url, anonKey, { realtime: { transport: ws }, auth: { persistSession: false } });
+// The local stack's publishable key (the Supabase CLI's default), what a browser holds.
+const publishableKey = process.env.COMPTOIR_PUBLISHABLE_KEY ??
+  "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+const supabase = createClient(url, publishableKey, {
+  realtime: { transport: ws },
+  auth: { persistSession: false },
+});
 const run = Date.now().toString(36);
 
 async function ask(conversation, message) {

@@ -23,15 +23,24 @@ bash "$ROOT/scripts/local/migrate.sh" --seed
 
 cat <<STATUS
 
-         API URL: $SUPABASE_URL
-   Functions URL: $SUPABASE_URL/functions/v1/<name>
-          DB URL: $SUPABASE_DB_URL
-      JWT secret: $SUPABASE_JWT_SECRET
-        anon key: $SUPABASE_ANON_KEY
-service_role key: $SUPABASE_SERVICE_ROLE_KEY
+          API URL: $SUPABASE_URL
+    Functions URL: $SUPABASE_URL/functions/v1/<name>
+         JWKS URL: $SUPABASE_URL/auth/v1/.well-known/jwks.json (sessions: ES256, kid $(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1])).kid)" "$COMPTOIR_SIGNING_KEY_FILE"))
+           DB URL: $SUPABASE_DB_URL
+  Publishable key: $COMPTOIR_PUBLISHABLE_KEY
+       Secret key: $COMPTOIR_SECRET_KEY
+STATUS
+if [ "$COMPTOIR_PROFILE" = local ]; then cat <<STATUS
+Legacy JWT secret: $SUPABASE_JWT_SECRET
+  Legacy anon key: $SUPABASE_ANON_KEY
+Legacy service_role key: $SUPABASE_SERVICE_ROLE_KEY
+STATUS
+fi
+cat <<STATUS
 
-Try:  curl -s $SUPABASE_URL/functions/v1/health -H "Authorization: Bearer \$ANON_KEY"
-      (ANON_KEY is the anon key above; \`npm run token -- owner@agence-des-copines.test\` mints a user's JWT)
+Try:  curl -s $SUPABASE_URL/functions/v1/health
+      curl -s "$SUPABASE_URL/functions/v1/rate-limit?company_id=agence-des-copines&conversation_id=c1" -H "apikey: $COMPTOIR_PUBLISHABLE_KEY"
+      (\`npm run token -- owner@agence-des-copines.test\` mints a user's session JWT)
 
 STATUS
 

@@ -3,7 +3,8 @@
 # (never the `npm start` data): pgTAP through pg_prove, then the Deno tests (unit tests and
 # end-to-end tests through a functions server started on that cluster). Exits non-zero on
 # any failure and ends with one line: `tests: N passed, M failed`.
-# Extra arguments are passed to `deno test` (e.g. `npm test -- --filter health`).
+# Extra arguments are passed to `deno test` (e.g. `npm test -- --filter health`). The functions'
+# suites run once per profile (local, then hosted: see below).
 source "$(dirname "$0")/local/common.sh"
 
 bash "$ROOT/scripts/local/install.sh"
@@ -17,7 +18,6 @@ source "$ROOT/scripts/local/functions_env.sh"
 unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
 
 cleanup() {
-  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   drop_throwaway_cluster
 }
 trap cleanup EXIT
@@ -48,39 +48,57 @@ if [ "${#sql_tests[@]}" -gt 0 ]; then
   log "pgTAP: $ok passed, $not_ok failed"
 fi
 
-# The functions server on the throw-away cluster, for the end-to-end tests.
-COMPTOIR_QUIET=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
-server_pid=$!
-for _ in $(seq 1 150); do
-  curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/health" && break
-  kill -0 "$server_pid" 2>/dev/null || die "functions server exited during start-up"
-  sleep 0.2
+# The functions server on the throw-away cluster, then the Deno and Node tests against it, once
+# per profile: `local` (the new keys beside the legacy JWT keys and secret, as the Supabase CLI
+# has them) and `hosted` (a project created today: publishable / secret keys and the ES256
+# signing key only). COMPTOIR_PROFILES=hosted (npm run test:hosted) runs just one.
+run_functions_suites() {
+  local profile="$1"
+  (
+    export COMPTOIR_PROFILE="$profile"
+    source "$ROOT/scripts/local/functions_env.sh"
+    COMPTOIR_QUIET=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
+    server_pid=$!
+    trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
+    for _ in $(seq 1 150); do
+      curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/health" && break
+      kill -0 "$server_pid" 2>/dev/null || die "functions server exited during start-up"
+      sleep 0.2
+    done
+
+    log "Deno tests (profile $profile)"
+    set +e
+    (cd "$ROOT" && NO_COLOR=1 "$DENO" test -A --no-prompt "${deno_args[@]}") 2>&1 | tee "$work/deno-$profile.log"
+    deno_rc=${PIPESTATUS[0]}
+    set -e
+    summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$work/deno-$profile.log" | tail -n 1)"
+    d_ok=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
+    d_failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
+    d_ok=${d_ok:-0}; d_failed=${d_failed:-0}
+    if [ "$deno_rc" -ne 0 ] && [ "$d_failed" -eq 0 ]; then d_failed=1; fi
+
+    log "Node tests (supabase-js as a frontend uses it; profile $profile)"
+    set +e
+    (cd "$ROOT" && node --test --test-reporter=tap tests/node/) >"$work/node-$profile.log" 2>&1
+    node_rc=$?
+    set -e
+    n_ok=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$work/node-$profile.log" | tail -n 1)
+    n_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$work/node-$profile.log" | tail -n 1)
+    n_ok=${n_ok:-0}; n_failed=${n_failed:-0}
+    [ "$n_failed" -eq 0 ] || grep -E '^not ok|^\s+(error|expected|actual):' "$work/node-$profile.log" >&2 || true
+    if [ "$node_rc" -ne 0 ] && [ "$n_failed" -eq 0 ]; then n_failed=1; fi
+    log "profile $profile: Deno $d_ok passed, $d_failed failed; Node $n_ok passed, $n_failed failed"
+    echo "$((d_ok + n_ok)) $((d_failed + n_failed))" > "$work/counts-$profile"
+  )
+}
+
+deno_args=("$@")
+read -r -a profiles <<<"${COMPTOIR_PROFILES:-local hosted}"
+for profile in "${profiles[@]}"; do
+  run_functions_suites "$profile" || true
+  read -r ok not_ok < "$work/counts-$profile" 2>/dev/null || { ok=0; not_ok=1; }
+  passed=$((passed + ok)); failed=$((failed + not_ok))
 done
-
-log "Deno tests"
-set +e
-(cd "$ROOT" && NO_COLOR=1 "$DENO" test -A --no-prompt "$@") 2>&1 | tee "$work/deno.log"
-deno_rc=${PIPESTATUS[0]}
-set -e
-summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$work/deno.log" | tail -n 1)"
-d_ok=$(sed -nE 's/.*\| ([0-9]+) passed.*/\1/p' <<<"$summary")
-d_failed=$(sed -nE 's/.*\| ([0-9]+) failed.*/\1/p' <<<"$summary")
-d_ok=${d_ok:-0}; d_failed=${d_failed:-0}
-if [ "$deno_rc" -ne 0 ] && [ "$d_failed" -eq 0 ]; then d_failed=1; fi
-passed=$((passed + d_ok)); failed=$((failed + d_failed))
-
-log "Node tests (supabase-js as a frontend uses it)"
-set +e
-(cd "$ROOT" && node --test --test-reporter=tap tests/node/) >"$work/node.log" 2>&1
-node_rc=$?
-set -e
-n_ok=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$work/node.log" | tail -n 1)
-n_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$work/node.log" | tail -n 1)
-n_ok=${n_ok:-0}; n_failed=${n_failed:-0}
-[ "$n_failed" -eq 0 ] || grep -E '^not ok|^\s+(error|expected|actual):' "$work/node.log" >&2 || true
-if [ "$node_rc" -ne 0 ] && [ "$n_failed" -eq 0 ]; then n_failed=1; fi
-log "Node: $n_ok passed, $n_failed failed"
-passed=$((passed + n_ok)); failed=$((failed + n_failed))
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

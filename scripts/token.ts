@@ -1,10 +1,10 @@
 /**
- * `npm run token -- <email or user id> [expiry]`: prints a user's JWT signed with the local
- * JWT secret, as GoTrue would issue it at sign-in (the local stack has no Auth server).
+ * `npm run token -- <email or user id> [expiry]`: prints a user's JWT as the local Auth
+ * stand-in issues it at sign-in (ES256, signed with the stack's signing key in .local/).
  * Needs `npm start` running (it looks the user up in auth.users).
  */
 import postgres from "postgres";
-import * as jose from "jose";
+import { loadPlatformKeys } from "./local/platform_keys.ts";
 
 const [who, expiresIn = "1h"] = Deno.args;
 if (!who) {
@@ -23,16 +23,16 @@ try {
     );
     Deno.exit(1);
   }
-  const token = await new jose.SignJWT({
+  const keys = await loadPlatformKeys();
+  const duration = /^(\d+)([smhd]?)$/.exec(expiresIn);
+  if (!duration) throw new Error(`expiry ${expiresIn} is not a duration such as 3600, 30m, 1h or 7d`);
+  const seconds = Number(duration[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[duration[2]]!;
+  const token = await keys.sign({
     sub: rows[0].id,
     email: rows[0].email,
     role: "authenticated",
     aud: "authenticated",
-  })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime(expiresIn)
-    .sign(new TextEncoder().encode(Deno.env.get("SUPABASE_JWT_SECRET")!));
+  }, seconds);
   console.log(token);
 } catch (error) {
   console.error(

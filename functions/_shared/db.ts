@@ -1,11 +1,13 @@
 /**
- * Postgres access for edge functions, with postgres.js over SUPABASE_DB_URL. One short
- * transaction per step (never one held across an LLM call); no prepared statements, since in
- * production the URL is Supavisor in transaction mode. `asUser` runs SQL as the signed-in
- * user so that RLS decides, exactly as PostgREST would; `asService` as service_role.
+ * Postgres access for edge functions, with postgres.js. The URL is our DB_POOLER_URL secret
+ * (Supavisor in transaction mode, port 6543: few server connections however many function
+ * instances run) when set, else the platform's SUPABASE_DB_URL, which is the direct
+ * connection (env.ts). One short transaction per step (never one held across an LLM call); no
+ * prepared statements, which transaction-mode pooling cannot keep. `asUser` runs SQL as the
+ * signed-in user so that RLS decides, exactly as PostgREST would; `asService` as service_role.
  */
 import postgres from "postgres";
-import type { Claims } from "./jwt.ts";
+import type { Claims } from "./auth.ts";
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;

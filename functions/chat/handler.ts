@@ -7,6 +7,7 @@
  *   event: done   data: ChatResponse                    (the same body as the JSON answer)
  *   event: error  data: { error: { code, message } }    (only after a token was sent; else a plain error response)
  */
+import type { Authenticate } from "../_shared/auth.ts";
 import { HttpError, json, readJson, serveJson } from "../_shared/http.ts";
 import { type SseEvent, sseResponse } from "../_shared/sse.ts";
 import { type ChatDeps, createTurns, type TurnEvent } from "../_shared/chat/turn.ts";
@@ -14,11 +15,13 @@ import { ChatRequest } from "../../types/api.ts";
 
 export type { ChatDeps } from "../_shared/chat/turn.ts";
 
-/** Builds the `chat` handler from its dependencies (database, providers, retrieve, clock, env). */
-export function createHandler(deps: ChatDeps) {
+/** Builds the `chat` handler from its dependencies (database, providers, retrieve, clock, env, auth). */
+export function createHandler(deps: ChatDeps & { auth: Authenticate }) {
   const turns = createTurns(deps);
 
   return serveJson({ name: "chat", methods: ["POST"] }, async function (req) {
+    // The widget's publishable key (or a server's secret key); visitors are not signed in.
+    await deps.auth(req, ["secret", "publishable"]);
     const input = await readJson(req, ChatRequest, { maxBytes: 64 * 1024 });
     if (!input.stream) return json(200, await turns.run(input));
 

@@ -5,7 +5,7 @@ import { createOfflineChat } from "../_shared/providers/offline.ts";
 import { allFailed, scriptedChat, standInRetrieve } from "../_shared/chat/testing.ts";
 import type { ChatDeps } from "../_shared/chat/turn.ts";
 import { ChatResponse, ErrorBody } from "../../types/api.ts";
-import { stack } from "../../tests/support/stack.ts";
+import { asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createHandler } from "./handler.ts";
 
 const ignore = !stack.available;
@@ -25,6 +25,7 @@ async function withHandler(
         content: "Kajabi envoie les e-mails d'une séquence automatiquement.",
       }]),
       env: { rateLimit: { messages: 10, windowSeconds: 60 } },
+      auth: await stackAuthenticator(),
     }));
   } finally {
     await db.end();
@@ -32,7 +33,7 @@ async function withHandler(
 }
 
 function post(body: unknown): Request {
-  return new Request("http://x/chat", { method: "POST", body: JSON.stringify(body) });
+  return new Request("http://x/chat", { method: "POST", headers: asVisitor(), body: JSON.stringify(body) });
 }
 
 const valid = () => ({
@@ -59,8 +60,12 @@ Deno.test("chat rejects contract violations with 400 naming the field, before to
       assert.equal(error.code, "invalid_request");
       assert.match(error.message, field);
     }
-    assert.equal((await handler(new Request("http://x/chat", { method: "POST", body: "{" }))).status, 400);
-    const get = await handler(new Request("http://x/chat"));
+    assert.equal(
+      (await handler(new Request("http://x/chat", { method: "POST", headers: asVisitor(), body: "{" })))
+        .status,
+      400,
+    );
+    const get = await handler(new Request("http://x/chat", { headers: asVisitor() }));
     assert.equal(get.status, 405);
     await get.body?.cancel();
     const preflight = await handler(new Request("http://x/chat", { method: "OPTIONS" }));

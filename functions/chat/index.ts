@@ -1,3 +1,4 @@
+import { createAuthenticator } from "../_shared/auth.ts";
 import { knowledgeRetriever } from "../_shared/chat/knowledge.ts";
 import { createDb } from "../_shared/db.ts";
 import { loadEnv } from "../_shared/env.ts";
@@ -13,4 +14,5 @@ Deno.serve(createHandler({
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
   clock: { now: () => Date.now() },
   env,
+  auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
 }));

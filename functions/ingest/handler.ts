@@ -2,9 +2,9 @@
  * `ingest`: chunk, embed (batched) and upsert a company's documents, idempotently; delete
  * documents by source. Callers: the service role, or an admin/owner of the company.
  */
+import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { json, readJson, serveJson } from "../_shared/http.ts";
-import { requireClaims, type VerifyJwt } from "../_shared/jwt.ts";
 import { authorizeCompanyAdmin } from "../_shared/knowledge/access.ts";
 import { ingestDocuments } from "../_shared/knowledge/ingest.ts";
 import type { Embedder } from "../_shared/providers/types.ts";
@@ -12,15 +12,15 @@ import { INGEST_MAX_BODY_BYTES, IngestRequest, type IngestResponse } from "../..
 
 export interface IngestHandlerDeps {
   db: Db;
-  verify: VerifyJwt;
+  auth: Authenticate;
   embedder: Embedder;
 }
 
 export function createHandler(deps: IngestHandlerDeps) {
   return serveJson({ name: "ingest", methods: ["POST"] }, async function (req) {
-    const claims = await requireClaims(req, deps.verify);
+    const caller = await deps.auth(req, ["secret", "user", "publishable"]);
     const body = await readJson(req, IngestRequest, { maxBytes: INGEST_MAX_BODY_BYTES });
-    const { company } = await authorizeCompanyAdmin(deps.db, claims, body.company_id, "ingest");
+    const { company } = await authorizeCompanyAdmin(deps.db, caller, body.company_id, "ingest");
     const result: IngestResponse = await ingestDocuments(
       { db: deps.db, embedder: deps.embedder },
       { company, documents: body.documents, deleteSources: body.delete_sources },

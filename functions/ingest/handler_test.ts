@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { createDb } from "../_shared/db.ts";
-import { createJwtVerifier } from "../_shared/jwt.ts";
 import { createOfflineEmbedder } from "../_shared/providers/offline.ts";
 import { ErrorBody, INGEST_MAX_BODY_BYTES, IngestResponse } from "../../types/api.ts";
-import { mintJwt, stack } from "../../tests/support/stack.ts";
+import { asServer, asUser, asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createTestTenant } from "../../tests/fixtures/knowledge/tenant.ts";
 import { createHandler } from "./handler.ts";
 
@@ -11,15 +10,15 @@ import { createHandler } from "./handler.ts";
 const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
 const handler = createHandler({
   db,
-  verify: createJwtVerifier({ secret: stack.jwtSecret }),
+  auth: await stackAuthenticator(),
   embedder: createOfflineEmbedder(),
 });
 
-async function post(body: unknown, token?: string, init: RequestInit = {}) {
+async function post(body: unknown, credentials?: Record<string, string>, init: RequestInit = {}) {
   const res = await handler(
     new Request("http://x/ingest", {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { "content-type": "application/json", ...credentials },
       body: typeof body === "string" ? body : JSON.stringify(body),
       ...init,
     }),
@@ -27,8 +26,8 @@ async function post(body: unknown, token?: string, init: RequestInit = {}) {
   return { status: res.status, body: await res.json() };
 }
 
-const service = () => mintJwt({ role: "service_role" });
-const user = (sub: string) => mintJwt({ role: "authenticated", sub });
+const service = () => Promise.resolve(asServer());
+const user = (sub: string) => asUser(sub);
 const doc = {
   source: "faq.md",
   content: "# FAQ\n\n## Délais\n\nUn tunnel de vente est livré en trois semaines.",
@@ -86,7 +85,7 @@ Deno.test({
       });
       assert.equal(IngestResponse.parse(again.body).usage.embedding_tokens, 0);
 
-      for (const token of [await user(tenant.users.member), await user(other.users.owner), stack.anonKey]) {
+      for (const token of [await user(tenant.users.member), await user(other.users.owner), asVisitor()]) {
         const error = await refusal(
           403,
           "forbidden",

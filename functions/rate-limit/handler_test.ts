@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createDb } from "../_shared/db.ts";
 import { ErrorBody, RateLimitResponse } from "../../types/api.ts";
-import { stack } from "../../tests/support/stack.ts";
+import { asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createHandler } from "./handler.ts";
 
 const ignore = !stack.available;
@@ -11,20 +11,29 @@ async function withHandler(
 ) {
   const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
   try {
-    await fn(createHandler({ db, env: { rateLimit: { messages: 10, windowSeconds: 60 } } }), db);
+    await fn(
+      createHandler({
+        db,
+        env: { rateLimit: { messages: 10, windowSeconds: 60 } },
+        auth: await stackAuthenticator(),
+      }),
+      db,
+    );
   } finally {
     await db.end();
   }
 }
 
-const get = (query: string) => new Request(`http://x/rate-limit?${query}`);
+const get = (query: string) => new Request(`http://x/rate-limit?${query}`, { headers: asVisitor() });
 
 Deno.test("rate-limit validates its query (400) and accepts only GET", async () => {
   await withHandler(async (handler) => {
     const res = await handler(get("company_id=agence-des-copines"));
     assert.equal(res.status, 400);
     assert.match(ErrorBody.parse(await res.json()).error.message, /conversation_id/);
-    const post = await handler(new Request("http://x/rate-limit", { method: "POST", body: "{}" }));
+    const post = await handler(
+      new Request("http://x/rate-limit", { method: "POST", headers: asVisitor(), body: "{}" }),
+    );
     assert.equal(post.status, 405);
     await post.body?.cancel();
   });

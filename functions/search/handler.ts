@@ -4,9 +4,9 @@
  * admin can see why the bot answers what it answers. Callers: the service role, or an
  * admin/owner of the company (whose search then runs under RLS as that user).
  */
+import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, readJson, serveJson } from "../_shared/http.ts";
-import { requireClaims, type VerifyJwt } from "../_shared/jwt.ts";
 import { authorizeCompanyAdmin } from "../_shared/knowledge/access.ts";
 import { retrieve, type SqlRunner } from "../_shared/knowledge/retrieve.ts";
 import { ProviderError } from "../_shared/providers/types.ts";
@@ -15,7 +15,7 @@ import { SearchRequest, type SearchResponse } from "../../types/api.ts";
 
 export interface SearchHandlerDeps {
   db: Db;
-  verify: VerifyJwt;
+  auth: Authenticate;
   embedder: Embedder;
   reranker: Reranker | null;
   /** Longest wait for the reranker (default: retrieve's). */
@@ -24,11 +24,11 @@ export interface SearchHandlerDeps {
 
 export function createHandler(deps: SearchHandlerDeps) {
   return serveJson({ name: "search", methods: ["POST"] }, async function (req) {
-    const claims = await requireClaims(req, deps.verify);
+    const caller = await deps.auth(req, ["secret", "user", "publishable"]);
     const body = await readJson(req, SearchRequest);
-    const { company, caller } = await authorizeCompanyAdmin(deps.db, claims, body.company_id, "search");
-    const run: SqlRunner = caller === "admin"
-      ? (fn) => deps.db.asUser(claims, fn)
+    const { company } = await authorizeCompanyAdmin(deps.db, caller, body.company_id, "search");
+    const run: SqlRunner = caller.kind === "user"
+      ? (fn) => deps.db.asUser(caller.claims, fn)
       : (fn) => deps.db.asService(fn);
     let result;
     try {

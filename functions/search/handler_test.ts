@@ -1,37 +1,40 @@
 import assert from "node:assert/strict";
 import { createDb } from "../_shared/db.ts";
-import { createJwtVerifier } from "../_shared/jwt.ts";
 import { createOfflineEmbedder } from "../_shared/providers/offline.ts";
 import { type Embedder, ProviderError } from "../_shared/providers/types.ts";
 import { ingestDocuments } from "../_shared/knowledge/ingest.ts";
 import { ErrorBody, SearchResponse } from "../../types/api.ts";
-import { mintJwt, stack } from "../../tests/support/stack.ts";
+import { asServer, asUser, asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createTestTenant } from "../../tests/fixtures/knowledge/tenant.ts";
 import { createHandler } from "./handler.ts";
 
 const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
-const verify = createJwtVerifier({ secret: stack.jwtSecret });
+const auth = await stackAuthenticator();
 
 function handlerWith(embedder: Embedder) {
-  return createHandler({ db, verify, embedder, reranker: null });
+  return createHandler({ db, auth, embedder, reranker: null });
 }
 
-async function post(body: unknown, token: string | undefined, embedder: Embedder = createOfflineEmbedder()) {
+async function post(
+  body: unknown,
+  token: Record<string, string> | undefined,
+  embedder: Embedder = createOfflineEmbedder(),
+) {
   const res = await handlerWith(embedder)(
     new Request("http://x/search", {
       method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { "content-type": "application/json", ...token },
       body: typeof body === "string" ? body : JSON.stringify(body),
     }),
   );
   return { status: res.status, body: await res.json() };
 }
 
-const user = (sub: string) => mintJwt({ role: "authenticated", sub });
+const user = (sub: string) => asUser(sub);
 
 Deno.test("search handler: no token 401; a bad body 400 in the error contract", async () => {
   assert.equal((await post({ company_id: "x", query: "q" }, undefined)).status, 401);
-  const token = await mintJwt({ role: "service_role" });
+  const token = asServer();
   const res = await post({ company_id: "x", query: "   " }, token);
   assert.equal(res.status, 400);
   assert.match(ErrorBody.parse(res.body).error.message, /^Invalid request body: query:/);
@@ -60,7 +63,7 @@ Deno.test({
           },
         ],
       });
-      for (const token of [await mintJwt({ role: "service_role" }), await user(tenant.users.owner)]) {
+      for (const token of [asServer(), await user(tenant.users.owner)]) {
         const res = await post({
           company_id: tenant.slug,
           query: "Combien de secondes pour un reel Instagram ?",
@@ -86,7 +89,7 @@ Deno.test({
       );
       assert.deepEqual(audrey.passages.map((p) => p.source), ["kajabi.md"]);
 
-      for (const token of [await user(tenant.users.member), await user(other.users.owner), stack.anonKey]) {
+      for (const token of [await user(tenant.users.member), await user(other.users.owner), asVisitor()]) {
         const res = await post({ company_id: tenant.slug, query: "reel" }, token);
         assert.equal(res.status, 403);
         assert.equal(ErrorBody.parse(res.body).error.code, "forbidden");
@@ -97,7 +100,7 @@ Deno.test({
       };
       const down = await post(
         { company_id: tenant.slug, query: "reel" },
-        await mintJwt({ role: "service_role" }),
+        asServer(),
         failing,
       );
       assert.equal(down.status, 502);

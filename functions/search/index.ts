@@ -1,6 +1,6 @@
+import { createAuthenticator } from "../_shared/auth.ts";
 import { createDb } from "../_shared/db.ts";
 import { loadEnv } from "../_shared/env.ts";
-import { createJwtVerifier } from "../_shared/jwt.ts";
 import { createProviders, readProviderConfig } from "../_shared/providers/index.ts";
 import { createHandler } from "./handler.ts";
 
@@ -8,7 +8,7 @@ const env = loadEnv();
 const providers = createProviders(readProviderConfig(env.raw));
 Deno.serve(createHandler({
   db: createDb(env.dbUrl, { max: env.dbPoolMax }),
-  verify: createJwtVerifier({ secret: env.jwtSecret, jwksUrl: env.jwksUrl }),
+  auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
   embedder: providers.embedder,
   reranker: providers.reranker,
 }));

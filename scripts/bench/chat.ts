@@ -19,6 +19,7 @@ import { DEFAULT_BUDGETS } from "../../functions/_shared/chat/turn.ts";
 import { createProviders, readProviderConfig } from "../../functions/_shared/providers/index.ts";
 import { createHandler } from "../../functions/chat/handler.ts";
 import { startFakeProviders } from "../../tests/support/fake_providers.ts";
+import { asVisitor, stackAuthenticator } from "../../tests/support/stack.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -109,6 +110,7 @@ const handler = createHandler({
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
   clock: { now: () => Date.now() },
   env: { rateLimit: { messages: 10, windowSeconds: 60 } },
+  auth: await stackAuthenticator(),
 });
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
 const url = `http://127.0.0.1:${server.addr.port}/chat`;
@@ -126,7 +128,7 @@ async function turn(visitor: number, i: number, run: string): Promise<number> {
   const started = performance.now();
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...asVisitor() },
     body: JSON.stringify({
       company_id: COMPANY,
       conversation_id: `bench-${run}-${visitor}`,

@@ -136,7 +136,8 @@ async function load(): Promise<
   // What the pg_cron job does over the minutes after the load, in one call (here before the
   // index exists, so the flagging is a plain update and the index is built in bulk afterwards).
   const promoteStarted = performance.now();
-  const promotedRows = await sql`select slug, chunks, flagged from private.promote_large_tenants(null, ${TOTAL})`;
+  const promotedRows =
+    await sql`select slug, chunks, flagged from private.promote_large_tenants(null, ${TOTAL})`;
   const promoteSeconds = (performance.now() - promoteStarted) / 1000;
   const promoted = promotedRows.map((r) => r.slug as string).sort();
   log(`promoted ${promoted.join(", ")} in ${promoteSeconds.toFixed(1)} s`);

@@ -1,19 +1,20 @@
 /**
  * A small stand-in for Supabase Auth (GoTrue) on the local stack, so that
  * `supabase.auth.signInWithPassword(...)` works against the seeded users as it does with
- * `supabase start`: password and refresh-token grants, the current user, logout. Sessions are
- * HS256 JWTs signed with the local JWT secret; refresh tokens are signed too (no table), so a
- * restart keeps them valid. Local only: nothing here is deployed.
+ * `supabase start`: password and refresh-token grants, the current user, logout, and the JWKS
+ * at /.well-known/jwks.json. Sessions are signed as a project created today signs them: ES256
+ * with the stack's signing key (`kid` in the header); refresh tokens are signed too (no table),
+ * so a restart keeps them valid. Sessions a legacy project signed with the HS256 secret are
+ * still accepted where the profile has that secret. Local only: nothing here is deployed.
  */
-import * as jose from "jose";
 import type { Sql } from "../../functions/_shared/db.ts";
-import { corsHeaders, HttpError, json } from "../../functions/_shared/http.ts";
-import type { VerifyJwt } from "../../functions/_shared/jwt.ts";
+import { bearerToken } from "../../functions/_shared/auth.ts";
+import { corsHeaders, json } from "../../functions/_shared/http.ts";
+import type { PlatformKeys } from "./platform_keys.ts";
 
 interface AuthOptions {
   sql: Sql;
-  jwtSecret: string;
-  verify: VerifyJwt;
+  keys: PlatformKeys;
   expirySeconds?: number;
 }
 
@@ -39,7 +40,7 @@ function authError(status: number, code: string, message: string): Response {
 }
 
 export function createAuthStandIn(options: AuthOptions) {
-  const key = new TextEncoder().encode(options.jwtSecret);
+  const { keys } = options;
   const expiry = options.expirySeconds ?? 3600;
 
   function userJson(user: UserRow) {
@@ -63,10 +64,8 @@ export function createAuthStandIn(options: AuthOptions) {
       aud: user.aud,
       session_id: crypto.randomUUID(),
     };
-    const accessToken = await new jose.SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuedAt(now).setExpirationTime(now + expiry).sign(key);
-    const refreshToken = await new jose.SignJWT({ sub: user.id, typ: "refresh" })
-      .setProtectedHeader({ alg: "HS256" }).setIssuedAt(now).setExpirationTime(now + 30 * 86400).sign(key);
+    const accessToken = await keys.sign(claims, expiry);
+    const refreshToken = await keys.sign({ sub: user.id, typ: "refresh" }, 30 * 86400);
     return json(200, {
       access_token: accessToken,
       token_type: "bearer",
@@ -98,6 +97,7 @@ export function createAuthStandIn(options: AuthOptions) {
   return async function auth(req: Request, path: string): Promise<Response> {
     if (req.method === "OPTIONS") return new Response("ok", { headers: corsHeaders });
     const url = new URL(req.url);
+    if (path === "/.well-known/jwks.json" && req.method === "GET") return json(200, keys.jwks);
     if (path === "/token" && req.method === "POST") {
       const body = await req.json().catch(() => ({})) as Record<string, string>;
       const grant = url.searchParams.get("grant_type");
@@ -111,7 +111,7 @@ export function createAuthStandIn(options: AuthOptions) {
       }
       if (grant === "refresh_token") {
         try {
-          const { payload } = await jose.jwtVerify(body.refresh_token ?? "", key, { algorithms: ["HS256"] });
+          const payload = await keys.verify(body.refresh_token ?? "");
           const user = payload.typ === "refresh" ? await findUser({ id: String(payload.sub) }) : undefined;
           if (user) return await session(user);
         } catch { /* falls through to the error below */ }
@@ -125,13 +125,12 @@ export function createAuthStandIn(options: AuthOptions) {
     }
     if (path === "/user" && req.method === "GET") {
       try {
-        const token = (req.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "");
-        const claims = await options.verify(token);
-        const user = claims.sub ? await findUser({ id: claims.sub }) : undefined;
+        const claims = await keys.verify(bearerToken(req) ?? "");
+        const user = typeof claims.sub === "string" && claims.typ !== "refresh"
+          ? await findUser({ id: claims.sub })
+          : undefined;
         if (user) return json(200, userJson(user));
-      } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-      }
+      } catch { /* any verification failure is the 401 below */ }
       return authError(401, "bad_jwt", "invalid JWT");
     }
     if (path === "/logout" && req.method === "POST") {

@@ -13,9 +13,15 @@ export DENO_NO_PACKAGE_JSON=1
 : "${COMPTOIR_API_PORT:=54321}"
 : "${COMPTOIR_DATA_DIR:=$ROOT/.local/db}"
 
+# The API keys a project created today has (the CLI's local defaults), and the legacy JWT keys
+# and secret that older projects still use. COMPTOIR_PROFILE=hosted drops the legacy ones
+# (scripts/local/functions_env.sh), as on a project created without them.
+export COMPTOIR_PUBLISHABLE_KEY="${COMPTOIR_PUBLISHABLE_KEY:-sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH}"
+export COMPTOIR_SECRET_KEY="${COMPTOIR_SECRET_KEY:-sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz}"
 export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}"
 export SUPABASE_ANON_KEY="${SUPABASE_ANON_KEY:-eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0}"
 export SUPABASE_SERVICE_ROLE_KEY="${SUPABASE_SERVICE_ROLE_KEY:-eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU}"
+: "${COMPTOIR_PROFILE:=local}"
 
 log() { printf '\033[36m[comptoir]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[comptoir] %s\033[0m\n' "$*" >&2; exit 1; }

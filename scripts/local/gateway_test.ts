@@ -1,11 +1,33 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createJwtVerifier } from "../../functions/_shared/jwt.ts";
-import { mintJwt, stack } from "../../tests/support/stack.ts";
-import { createGateway, type FunctionRoute, loadFunctions, readFunctionsConfig } from "./gateway.ts";
+import * as jose from "jose";
+import { mintJwt, mintLegacyJwt, stack } from "../../tests/support/stack.ts";
+import {
+  createGateway,
+  createKeyMapper,
+  type FunctionRoute,
+  loadFunctions,
+  readFunctionsConfig,
+} from "./gateway.ts";
+import { createPlatformKeys, type PlatformKeys } from "./platform_keys.ts";
 
 const root = join(import.meta.dirname!, "../..");
 const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } } as Deno.ServeHandlerInfo;
+
+/** The stack's keys as the gateway holds them (the signing key of this test run). */
+async function platformKeys(legacy = stack.legacy): Promise<PlatformKeys> {
+  const file = Deno.env.get("COMPTOIR_SIGNING_KEY_FILE");
+  const privateJwk = file ? JSON.parse(await Deno.readTextFile(file)) : {
+    ...await jose.exportJWK((await jose.generateKeyPair("ES256", { extractable: true })).privateKey),
+    kid: "k1",
+  };
+  return await createPlatformKeys({
+    privateJwk,
+    publishableKey: stack.publishableKey,
+    secretKey: stack.secretKey,
+    legacy,
+  });
+}
 
 /**
  * A gateway over a temporary config.toml with the echo fixture twice: once open, once behind
@@ -25,43 +47,99 @@ async function buildFixtureGateway() {
   );
   const routes: Map<string, FunctionRoute> = await loadFunctions(join(dir, "config.toml"));
   await Deno.remove(dir, { recursive: true });
-  return createGateway(routes, createJwtVerifier({ secret: stack.jwtSecret }));
+  return createGateway(routes, await platformKeys());
 }
 
 function call(gateway: Awaited<ReturnType<typeof fixtureGateway>>, path: string, init: RequestInit = {}) {
   return gateway(new Request(`http://127.0.0.1:54321${path}`, init), info);
 }
 
-Deno.test("the repository's config.toml is read: every function entrypoint exists", async () => {
+Deno.test("the repository's config.toml is read: every function entrypoint exists, none behind verify_jwt", async () => {
   const functions = await readFunctionsConfig(join(root, "supabase/config.toml"));
-  assert.ok(functions.some((fn) => fn.name === "health" && fn.verifyJwt === false));
-  for (const fn of functions) assert.ok((await Deno.stat(fn.entrypoint)).isFile, fn.entrypoint);
+  assert.ok(functions.some((fn) => fn.name === "health"));
+  for (const fn of functions) {
+    assert.ok((await Deno.stat(fn.entrypoint)).isFile, fn.entrypoint);
+    assert.equal(fn.verifyJwt, false, `${fn.name}: functions check their callers themselves`);
+  }
 });
 
-Deno.test("a function sees its own path without the /functions/v1 prefix", async () => {
+Deno.test("a function sees its own path without the /functions/v1 prefix, and the client's address", async () => {
   const gateway = await fixtureGateway();
-  const res = await call(gateway, "/functions/v1/open/sub/path?x=1");
+  const res = await call(gateway, "/functions/v1/open/sub/path?x=1", {
+    headers: { "cf-connecting-ip": "6.6.6.6" },
+  });
   assert.equal(res.status, 200);
-  assert.deepEqual(await res.json(), { path: "/open/sub/path", search: "?x=1", method: "GET" });
+  const seen = await res.json();
+  assert.deepEqual([seen.path, seen.search, seen.method], ["/open/sub/path", "?x=1", "GET"]);
+  // The address is the connection's, whatever the client claimed.
+  assert.equal(seen.headers["cf-connecting-ip"], "127.0.0.1");
 });
 
-Deno.test("verify_jwt: missing, invalid and expired tokens are 401s in the error contract", async () => {
+Deno.test("verify_jwt: missing, invalid, forged and expired tokens are 401s in the error contract", async () => {
   const gateway = await fixtureGateway();
+  const { privateKey } = await jose.generateKeyPair("ES256");
   const cases: [Record<string, string>, string][] = [
     [{}, "Missing authorization header"],
     [{ Authorization: "Bearer nope" }, "Invalid JWT"],
-    [{ Authorization: `Bearer ${await mintJwt({ role: "anon" }, { expiresIn: 1000 })}` }, "JWT expired"],
+    [{
+      Authorization: `Bearer ${await mintJwt({ role: "authenticated", sub: crypto.randomUUID() }, {
+        expiresIn: 1000,
+      })}`,
+    }, "JWT expired"],
+    [{
+      Authorization: `Bearer ${await mintJwt({ role: "authenticated", sub: crypto.randomUUID() }, {
+        key: privateKey,
+      })}`,
+    }, "Invalid JWT"],
+    [{ apikey: "sb_publishable_forgedforgedforged" }, "Missing authorization header"],
   ];
+  if (!stack.legacy) {
+    cases.push([{ Authorization: `Bearer ${await mintLegacyJwt({ role: "anon" })}` }, "Invalid JWT"]);
+  }
   for (const [headers, message] of cases) {
     const res = await call(gateway, "/functions/v1/closed", { headers });
-    assert.equal(res.status, 401);
+    assert.equal(res.status, 401, message);
     assert.deepEqual(await res.json(), { error: { code: "unauthorized", message } });
   }
-  const ok = await call(gateway, "/functions/v1/closed", {
-    headers: { Authorization: `Bearer ${await mintJwt({ role: "anon" })}` },
-  });
-  assert.equal(ok.status, 200);
-  await ok.body?.cancel();
+  const accepted: Record<string, string>[] = [
+    { Authorization: `Bearer ${await mintJwt({ role: "authenticated", sub: crypto.randomUUID() })}` },
+    { apikey: stack.publishableKey },
+    { apikey: stack.secretKey, Authorization: `Bearer ${stack.secretKey}` },
+  ];
+  if (stack.legacy) accepted.push({ Authorization: `Bearer ${await mintLegacyJwt({ role: "anon" })}` });
+  for (const headers of accepted) {
+    const ok = await call(gateway, "/functions/v1/closed", { headers });
+    assert.equal(ok.status, 200, JSON.stringify(headers));
+    await ok.body?.cancel();
+  }
+});
+
+Deno.test("key mapping: the new keys reach the services as the anon / service_role JWT, sessions pass through", async () => {
+  for (const legacy of [stack.legacy, null]) {
+    const keys = await platformKeys(legacy);
+    const map = createKeyMapper(keys);
+    const roleOf = async (headers: Record<string, string>) => {
+      const value = await map(new Headers(headers));
+      return value === null ? null : jose.decodeJwt(value.replace(/^Bearer /, "")).role;
+    };
+    assert.equal(await roleOf({ apikey: keys.publishableKey }), "anon");
+    assert.equal(
+      await roleOf({ apikey: keys.publishableKey, authorization: `Bearer ${keys.publishableKey}` }),
+      "anon",
+    );
+    assert.equal(await roleOf({ apikey: keys.secretKey }), "service_role");
+    assert.equal(await roleOf({ authorization: `Bearer ${keys.secretKey}` }), "service_role");
+    assert.equal(await roleOf({ apikey: "sb_secret_unknown" }), null);
+    const session = await mintJwt({ role: "authenticated", sub: crypto.randomUUID() });
+    assert.equal(
+      await map(new Headers({ apikey: keys.publishableKey, authorization: `Bearer ${session}` })),
+      null,
+    );
+    // Whatever the project has (legacy keys, or tokens signed with its signing key), the gateway's
+    // own check accepts what it mints.
+    const minted = (await map(new Headers({ apikey: keys.secretKey })))!.replace(/^Bearer /, "");
+    assert.equal((await keys.verify(minted)).role, "service_role");
+  }
 });
 
 Deno.test("CORS preflight reaches a verify_jwt function without a token", async () => {

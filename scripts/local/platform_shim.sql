@@ -37,13 +37,21 @@ create extension if not exists pgcrypto with schema extensions;
 -- roles keep Postgres's default, so SQL they run must name extensions' schema.
 alter role postgres set search_path to "$user", public, extensions;
 
--- Since 2026-05-30 (new projects) and 2026-10-30 (new tables in existing ones) the API roles
--- get nothing by default in public (changelog 45329): every migration grants what it exposes.
--- Stated as revokes so that a data directory made by an older shim converges too.
+-- Supabase's initial schema grants everything in public to the API roles by default; since
+-- 2026-05-30 (new projects) and 2026-10-30 (every project) the platform then revokes the Data
+-- API's share of it (changelog 45329), so new tables, sequences and functions in public reach
+-- no API role without an explicit grant. The revoke is the Supabase CLI's own
+-- (RevokeDefaultDataApiPrivilegesSql, applied for `[api] auto_expose_new_tables = false`).
 grant usage on schema public to postgres, anon, authenticated, service_role;
-alter default privileges for role postgres in schema public revoke all on tables from anon, authenticated, service_role;
-alter default privileges for role postgres in schema public revoke all on sequences from anon, authenticated, service_role;
-alter default privileges for role postgres in schema public revoke all on functions from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public grant all on tables to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public grant all on functions to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public grant all on sequences to postgres, anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  revoke select, insert, update, delete on tables from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  revoke usage, select on sequences from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public
+  revoke execute on functions from anon, authenticated, service_role;
 
 -- The marker supabase/seed.sql checks before it creates demo owners with a public password:
 -- only this shim sets it, so `supabase db push --include-seed` on a real project refuses.

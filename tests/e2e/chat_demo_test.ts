@@ -9,7 +9,7 @@ import { stack } from "../support/stack.ts";
 const ignore = !stack.available;
 
 function client() {
-  return createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+  return createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
 }
 
 function body(conversation: string, message: string, extra: Record<string, unknown> = {}) {
@@ -110,7 +110,10 @@ Deno.test({
     assert.equal(anonymous.status, 401);
     await anonymous.body?.cancel();
 
-    const res = await request({ authorization: `Bearer ${stack.anonKey}`, apikey: stack.anonKey });
+    const res = await request({
+      authorization: `Bearer ${stack.publishableKey}`,
+      apikey: stack.publishableKey,
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type")!, /^text\/event-stream/);
     const names: string[] = [];

@@ -11,7 +11,7 @@ import { readSse } from "../../functions/_shared/sse.ts";
 import { createHandler } from "../../functions/chat/handler.ts";
 import { ChatResponse, ErrorBody } from "../../types/api.ts";
 import { type FakeBehaviour, type FakeProviders, startFakeProviders } from "../support/fake_providers.ts";
-import { stack } from "../support/stack.ts";
+import { asVisitor, stack, stackAuthenticator } from "../support/stack.ts";
 
 const ignore = !stack.available;
 const ROUTE_AUDREY: FakeBehaviour = { json: { agent: "audrey", confidence: 0.9, reason: "Kajabi" } };
@@ -53,6 +53,7 @@ async function drill(
     retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
     env: { rateLimit: { messages: 10, windowSeconds: 60 } },
     budgets: options.budgets,
+    auth: await stackAuthenticator(),
   });
   try {
     await fn({
@@ -62,6 +63,7 @@ async function drill(
         await handler(
           new Request("http://x/chat", {
             method: "POST",
+            headers: asVisitor(),
             body: JSON.stringify({
               company_id: "agence-des-copines",
               conversation_id: conversation,

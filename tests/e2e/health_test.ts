@@ -8,7 +8,7 @@ Deno.test({
   name: "supabase.functions.invoke('health') with the anon key returns the health JSON",
   ignore: !stack.available,
   async fn() {
-    const supabase = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+    const supabase = createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
     const { data, error } = await supabase.functions.invoke("health", { method: "GET" });
     assert.equal(error, null);
     const health = HealthResponse.parse(data);
@@ -23,7 +23,7 @@ Deno.test({
   name: "an unknown function is a 404 in the error contract through supabase-js",
   ignore: !stack.available,
   async fn() {
-    const supabase = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+    const supabase = createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
     const { error } = await supabase.functions.invoke("no-such-function");
     assert.ok(error instanceof FunctionsHttpError);
     assert.equal(error.context.status, 404);
@@ -50,7 +50,7 @@ Deno.test({
   name: "supabase.auth.signInWithPassword works against a seeded owner, and a wrong password is refused",
   ignore: !stack.available,
   async fn() {
-    const supabase = createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+    const supabase = createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
     const wrong = await supabase.auth.signInWithPassword({
       email: "owner@agence-des-copines.test",
       password: "nope",

@@ -3,16 +3,14 @@
 import assert from "node:assert/strict";
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import { ErrorBody, INGEST_MAX_BODY_BYTES, IngestResponse, SearchResponse } from "../../types/api.ts";
-import { mintJwt, stack } from "../support/stack.ts";
+import { asServer, asUser, asVisitor, stack } from "../support/stack.ts";
 import { createTestTenant, type TestTenant } from "../fixtures/knowledge/tenant.ts";
 
-const supabase = () => createClient(stack.apiUrl, stack.anonKey, { auth: { persistSession: false } });
+const supabase = () => createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
 
-function invoke(name: string, body: unknown, token: string) {
-  return supabase().functions.invoke(name, {
-    body: body as Record<string, unknown>,
-    headers: { Authorization: `Bearer ${token}` },
-  });
+/** An invoke with the caller's credentials (a user's session, or the secret key in `apikey`). */
+function invoke(name: string, body: unknown, credentials: Record<string, string>) {
+  return supabase().functions.invoke(name, { body: body as Record<string, unknown>, headers: credentials });
 }
 
 /** The status and contract error of a refused call. */
@@ -55,7 +53,7 @@ function e2e(name: string, fn: (tenant: TestTenant) => Promise<void>) {
 e2e(
   "functions.invoke('ingest') then ('search') returns the ingested passage first; re-ingesting changes nothing",
   async (tenant) => {
-    const owner = await mintJwt({ role: "authenticated", sub: tenant.users.owner });
+    const owner = await asUser(tenant.users.owner);
     const ingested = await invoke("ingest", { company_id: tenant.slug, documents }, owner);
     assert.equal(ingested.error, null, String(ingested.error));
     const first = IngestResponse.parse(ingested.data);
@@ -65,7 +63,7 @@ e2e(
     const found = await invoke("search", {
       company_id: tenant.id,
       query: "Combien d'e-mails dans une séquence de bienvenue ?",
-    }, stack.serviceRoleKey);
+    }, asServer());
     assert.equal(found.error, null, String(found.error));
     const search = SearchResponse.parse(found.data);
     assert.equal(search.passages[0].source, "guides/sequence-bienvenue.md");
@@ -74,7 +72,7 @@ e2e(
     assert.equal(search.rerank, "skipped: not configured");
 
     const again = IngestResponse.parse(
-      (await invoke("ingest", { company_id: tenant.id, documents }, stack.serviceRoleKey)).data,
+      (await invoke("ingest", { company_id: tenant.id, documents }, asServer())).data,
     );
     assert.deepEqual(again.chunks, { new: 0, unchanged: 2, replaced: 0, deleted: 0 });
     assert.equal(again.usage.embedding_tokens, 0);
@@ -96,9 +94,9 @@ e2e(
   async (tenant) => {
     const other = await createTestTenant(stack.dbUrl, "test-e2e-kb");
     try {
-      const member = await mintJwt({ role: "authenticated", sub: tenant.users.member });
-      const stranger = await mintJwt({ role: "authenticated", sub: other.users.owner });
-      for (const token of [member, stranger, stack.anonKey]) {
+      const member = await asUser(tenant.users.member);
+      const stranger = await asUser(other.users.owner);
+      for (const token of [member, stranger, asVisitor()]) {
         for (
           const [name, body] of [["ingest", { company_id: tenant.slug, documents }], ["search", {
             company_id: tenant.slug,
@@ -115,7 +113,7 @@ e2e(
         }
       }
       const unknown = await refusal(
-        invoke("ingest", { company_id: "no-such-company-e2e", documents }, stack.serviceRoleKey),
+        invoke("ingest", { company_id: "no-such-company-e2e", documents }, asServer()),
       );
       assert.deepEqual([unknown.status, unknown.error.code], [404, "not_found"]);
       const noToken = await fetch(`${stack.apiUrl}/functions/v1/ingest`, { method: "POST", body: "{}" });
@@ -131,7 +129,7 @@ e2e(
   "malformed JSON, wrong types and an oversize body are 400 / 413 in the error contract",
   async (tenant) => {
     const url = `${stack.apiUrl}/functions/v1/ingest`;
-    const headers = { Authorization: `Bearer ${stack.serviceRoleKey}`, "Content-Type": "application/json" };
+    const headers = { ...asServer(), "Content-Type": "application/json" };
     const send = async (body: string) => {
       const res = await fetch(url, { method: "POST", headers, body });
       return { status: res.status, error: ErrorBody.parse(await res.json()).error };

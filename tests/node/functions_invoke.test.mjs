@@ -6,12 +6,12 @@ import { createClient } from "@supabase/supabase-js";
 import ws from "ws";
 
 const url = process.env.SUPABASE_URL;
-const anonKey = process.env.SUPABASE_ANON_KEY;
+const publishableKey = process.env.COMPTOIR_PUBLISHABLE_KEY;
 
-test("createClient(url, anonKey).functions.invoke('health') returns the health JSON", {
+test("createClient(url, publishableKey).functions.invoke('health') returns the health JSON", {
   skip: !url && "no stack",
 }, async () => {
-  const supabase = createClient(url, anonKey, {
+  const supabase = createClient(url, publishableKey, {
     realtime: { transport: ws },
     auth: { persistSession: false },
   });

@@ -1,23 +1,74 @@
 /**
  * What tests know about the stack `npm test` started: the throw-away database, the functions
- * server and the keys. Tests that need the stack use `ignore: !stack.available` so that a
- * unit-test run outside `npm test` skips them visibly instead of failing.
+ * server, the profile (`local`: new keys and the legacy ones; `hosted`: a project created today,
+ * new keys and the ES256 signing key only) and the keys. Tests that need the stack use
+ * `ignore: !stack.available` so that a unit-test run outside `npm test` skips them visibly.
  */
 import * as jose from "jose";
+import { type Authenticate, createAuthenticator } from "../../functions/_shared/auth.ts";
+import { ANON_KEY, LEGACY_JWT_SECRET, PUBLISHABLE_KEY, SECRET_KEY, SERVICE_ROLE_KEY } from "./local_keys.ts";
 
 const env = Deno.env.toObject();
+const profile = env.COMPTOIR_PROFILE === "hosted" ? "hosted" : "local";
 
 export const stack = {
   available: Boolean(env.SUPABASE_DB_URL && env.COMPTOIR_API_PORT),
   dbUrl: env.SUPABASE_DB_URL ?? "",
   apiUrl: env.SUPABASE_URL ?? "",
-  anonKey: env.SUPABASE_ANON_KEY ?? "",
-  serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY ?? "",
-  jwtSecret: env.SUPABASE_JWT_SECRET ?? "super-secret-jwt-token-with-at-least-32-characters-long",
+  profile,
+  /** What a browser holds (supabase-js's key): the publishable key. */
+  publishableKey: env.COMPTOIR_PUBLISHABLE_KEY ?? PUBLISHABLE_KEY,
+  /** What a server holds: the secret key. */
+  secretKey: env.COMPTOIR_SECRET_KEY ?? SECRET_KEY,
+  /** The legacy JWT keys and secret, on the `local` profile only. */
+  legacy: profile === "local"
+    ? {
+      anonKey: env.SUPABASE_ANON_KEY ?? ANON_KEY,
+      serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY ?? SERVICE_ROLE_KEY,
+      jwtSecret: env.SUPABASE_JWT_SECRET ?? LEGACY_JWT_SECRET,
+    }
+    : null,
 };
 
-/** Signs a JWT with the stack's secret, as GoTrue would for a signed-in user. */
+/**
+ * The stack's ES256 signing key (its private JWK, made by functions_env.sh); outside `npm test`
+ * a key made for this process, so that unit tests run anywhere.
+ */
+const signingKey = (async () => {
+  const file = env.COMPTOIR_SIGNING_KEY_FILE;
+  let jwk: jose.JWK;
+  if (file) jwk = JSON.parse(await Deno.readTextFile(file));
+  else {
+    const { privateKey } = await jose.generateKeyPair("ES256", { extractable: true });
+    jwk = { ...await jose.exportJWK(privateKey), kid: crypto.randomUUID(), alg: "ES256" };
+  }
+  const { d: _private, ...publicJwk } = jwk;
+  return { kid: jwk.kid!, key: await jose.importJWK(jwk, "ES256"), publicJwk };
+})();
+
+/** The JWKS the functions get: the public signing key, and the legacy secret on the local profile. */
+export async function stackJwks(): Promise<{ keys: Record<string, unknown>[] }> {
+  const { publicJwk } = await signingKey;
+  const keys: Record<string, unknown>[] = [publicJwk];
+  if (stack.legacy) keys.push({ kty: "oct", k: jose.base64url.encode(stack.legacy.jwtSecret) });
+  return { keys };
+}
+
+/** Signs a JWT as the stack's Auth does (ES256, `kid`), for a signed-in user by default. */
 export async function mintJwt(
+  claims: Record<string, unknown>,
+  options: { expiresIn?: string | number; kid?: string; key?: CryptoKey } = {},
+): Promise<string> {
+  const signing = await signingKey;
+  return await new jose.SignJWT({ aud: "authenticated", ...claims })
+    .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: options.kid ?? signing.kid })
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h")
+    .sign(options.key ?? signing.key);
+}
+
+/** Signs a JWT with a legacy project's HS256 secret (no `kid`), as GoTrue did before signing keys. */
+export async function mintLegacyJwt(
   claims: Record<string, unknown>,
   options: { expiresIn?: string | number; secret?: string } = {},
 ): Promise<string> {
@@ -25,7 +76,33 @@ export async function mintJwt(
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? "1h")
-    .sign(new TextEncoder().encode(options.secret ?? stack.jwtSecret));
+    .sign(new TextEncoder().encode(options.secret ?? stack.legacy?.jwtSecret ?? LEGACY_JWT_SECRET));
+}
+
+/** Request headers of a browser visitor (publishable key), a server (secret key), a signed-in user. */
+export const asVisitor = (): Record<string, string> => ({ apikey: stack.publishableKey });
+export const asServer = (): Record<string, string> => ({ apikey: stack.secretKey });
+export async function asUser(
+  sub: string,
+  claims: Record<string, unknown> = {},
+): Promise<Record<string, string>> {
+  return {
+    apikey: stack.publishableKey,
+    authorization: `Bearer ${await mintJwt({ sub, role: "authenticated", ...claims })}`,
+  };
+}
+
+/** The authenticator the functions build, with the stack's keys (for handler tests). */
+export async function stackAuthenticator(): Promise<Authenticate> {
+  return createAuthenticator({
+    url: stack.apiUrl || "http://127.0.0.1:54321",
+    publishableKeys: { default: stack.publishableKey },
+    secretKeys: { default: stack.secretKey },
+    jwks: await stackJwks(),
+    legacy: stack.legacy
+      ? { anonKey: stack.legacy.anonKey, serviceRoleKey: stack.legacy.serviceRoleKey }
+      : {},
+  });
 }
 
 /** The demo owner accounts of supabase/seed.sql. */

@@ -5,7 +5,7 @@
  */
 import type { Db, Tx } from "../db.ts";
 import { HttpError } from "../http.ts";
-import type { Claims } from "../jwt.ts";
+import type { Caller } from "../auth.ts";
 
 /** A company, by both of its ids. */
 export interface Company {
@@ -16,7 +16,7 @@ export interface Company {
 /** What {@link authorizeCompanyAdmin} grants. */
 export interface CompanyAccess {
   company: Company;
-  /** `service` for a service-role JWT, `admin` for an admin/owner's JWT. */
+  /** `service` for the secret key, `admin` for an admin/owner's session. */
   caller: "service" | "admin";
 }
 
@@ -36,18 +36,18 @@ export async function findCompany(db: Db, ref: string): Promise<Company | null> 
 }
 
 /**
- * Checks that `claims` may administer the knowledge base of company `ref`.
- * Service role: the company must exist (404). Authenticated: admin or owner of it (403
- * otherwise, also for a company that does not exist or belongs to someone else). Any other
- * role (anon): 403. `what` names the function in messages (`ingest`, `search`).
+ * Checks that `caller` may administer the knowledge base of company `ref`.
+ * Secret key: the company must exist (404). A signed-in user: admin or owner of it (403
+ * otherwise, also for a company that does not exist or belongs to someone else). The
+ * publishable key alone: 403. `what` names the function in messages (`ingest`, `search`).
  */
 export async function authorizeCompanyAdmin(
   db: Db,
-  claims: Claims,
+  caller: Caller,
   ref: string,
   what: string,
 ): Promise<CompanyAccess> {
-  if (claims.role === "service_role") {
+  if (caller.kind === "secret") {
     const company = await findCompany(db, ref);
     if (!company) throw new HttpError("not_found", `${what}: unknown company ${ref}`);
     return { company, caller: "service" };
@@ -56,9 +56,9 @@ export async function authorizeCompanyAdmin(
     "forbidden",
     `${what}: requires the service role or an admin of company ${ref}`,
   );
-  if (claims.role !== "authenticated" || !claims.sub) throw refused;
+  if (caller.kind !== "user") throw refused;
   // Under RLS the caller sees only its own companies; is_member answers about the caller only.
-  const rows = await db.asUser(claims, (tx) =>
+  const rows = await db.asUser(caller.claims, (tx) =>
     tx<(Company & { admin: boolean })[]>`
       select c.id::text as id, c.slug, private.is_member(c.id, 'admin') as admin
       from public.companies c where ${byRef(tx, ref)}`);

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { createDb } from "../db.ts";
 import { HttpError } from "../http.ts";
-import type { Claims } from "../jwt.ts";
+import type { Caller } from "../auth.ts";
 import { stack } from "../../../tests/support/stack.ts";
 import { createTestTenant } from "../../../tests/fixtures/knowledge/tenant.ts";
 import { authorizeCompanyAdmin, findCompany } from "./access.ts";
 
-const user = (sub: string): Claims => ({ role: "authenticated", sub, aud: "authenticated" });
+const user = (sub: string): Caller => ({
+  kind: "user",
+  claims: { role: "authenticated", sub, aud: "authenticated" },
+});
 
 function refused(status: number, message?: RegExp) {
   return (error: unknown) =>
@@ -21,7 +24,7 @@ Deno.test({
     const other = await createTestTenant(stack.dbUrl);
     const db = createDb(stack.dbUrl, { max: 2 });
     try {
-      const service: Claims = { role: "service_role" };
+      const service: Caller = { kind: "secret", key: "default" };
       for (const ref of [tenant.slug, tenant.id]) {
         assert.deepEqual(await authorizeCompanyAdmin(db, service, ref, "ingest"), {
           company: { id: tenant.id, slug: tenant.slug },
@@ -48,7 +51,7 @@ Deno.test({
         refused(403, message),
       );
       await assert.rejects(
-        authorizeCompanyAdmin(db, { role: "anon" }, tenant.slug, "ingest"),
+        authorizeCompanyAdmin(db, { kind: "publishable", key: "default" }, tenant.slug, "ingest"),
         refused(403, message),
       );
       assert.equal(await findCompany(db, crypto.randomUUID()), null);
