@@ -16,7 +16,7 @@ bash "$ROOT/scripts/local/db.sh" stop && bash "$ROOT/scripts/local/db.sh" start
 mkdir -p "$ROOT/bench/results"
 url="$(db_url "$COMPTOIR_DB_PORT")"
 wanted=("$@")
-[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat)
+[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat limits)
 for name in "${wanted[@]}"; do
   script="$ROOT/scripts/bench/$name.ts"
   [ -f "$script" ] || die "no benchmark scripts/bench/$name.ts"

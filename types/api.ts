@@ -47,10 +47,16 @@ export type HealthResponse = z.infer<typeof HealthResponse>;
 /** An agent's slug (`audrey`), or `shared` for every agent of the company. */
 const AgentSlug = z.string().max(63).regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be an agent slug (kebab-case)");
 
-/** `ingest` limits: the request body, documents per request, one document's content. */
-export const INGEST_MAX_BODY_BYTES = 5 * 1024 * 1024;
-export const INGEST_MAX_DOCUMENTS = 500;
-export const INGEST_MAX_DOCUMENT_CHARS = 1024 * 1024;
+/**
+ * `ingest` limits: the request body, documents per request, one document's content, and the
+ * chunks one request may embed and write. Set so that a request at every limit stays within
+ * half the Edge Functions' 2 s of CPU and 256 MB per request (measured: `npm run bench --
+ * limits`, bench/results/limits.json); larger knowledge bases are sent in several requests.
+ */
+export const INGEST_MAX_BODY_BYTES = 512 * 1024;
+export const INGEST_MAX_DOCUMENTS = 100;
+export const INGEST_MAX_DOCUMENT_CHARS = 512 * 1024;
+export const INGEST_MAX_CHUNKS = 1500;
 
 /**
  * One document to ingest (text or markdown). Its identity within the company is `source`, or
@@ -72,7 +78,10 @@ export const IngestDocument = z.object({
 });
 export type IngestDocument = z.infer<typeof IngestDocument>;
 
-/** `ingest` — POST; service-role JWT or a JWT of an admin/owner of the company. Body at most 5 MiB. */
+/**
+ * `ingest` — POST; the secret key, or the session of an admin/owner of the company. Body at most
+ * 512 KiB, 100 documents, 1,500 chunks (413 beyond).
+ */
 export const IngestRequest = z.object({
   company_id: CompanyRef,
   documents: z.array(IngestDocument).max(INGEST_MAX_DOCUMENTS).default([]),

@@ -8,7 +8,12 @@ import { json, readJson, serveJson } from "../_shared/http.ts";
 import { authorizeCompanyAdmin } from "../_shared/knowledge/access.ts";
 import { ingestDocuments } from "../_shared/knowledge/ingest.ts";
 import type { Embedder } from "../_shared/providers/types.ts";
-import { INGEST_MAX_BODY_BYTES, IngestRequest, type IngestResponse } from "../../types/api.ts";
+import {
+  INGEST_MAX_BODY_BYTES,
+  INGEST_MAX_CHUNKS,
+  IngestRequest,
+  type IngestResponse,
+} from "../../types/api.ts";
 
 export interface IngestHandlerDeps {
   db: Db;
@@ -23,7 +28,12 @@ export function createHandler(deps: IngestHandlerDeps) {
     const { company } = await authorizeCompanyAdmin(deps.db, caller, body.company_id, "ingest");
     const result: IngestResponse = await ingestDocuments(
       { db: deps.db, embedder: deps.embedder },
-      { company, documents: body.documents, deleteSources: body.delete_sources },
+      {
+        company,
+        documents: body.documents,
+        deleteSources: body.delete_sources,
+        maxChunks: INGEST_MAX_CHUNKS,
+      },
     );
     return json(200, result);
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createDb } from "../_shared/db.ts";
 import { createOfflineEmbedder } from "../_shared/providers/offline.ts";
-import { ErrorBody, INGEST_MAX_BODY_BYTES, IngestResponse } from "../../types/api.ts";
+import { ErrorBody, INGEST_MAX_BODY_BYTES, INGEST_MAX_CHUNKS, IngestResponse } from "../../types/api.ts";
 import { asServer, asUser, asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createTestTenant } from "../../tests/fixtures/knowledge/tenant.ts";
 import { createHandler } from "./handler.ts";
@@ -56,7 +56,7 @@ Deno.test("ingest handler: no token 401; malformed JSON, wrong types and oversiz
     documents: [{ source: "a", content: "x".repeat(INGEST_MAX_BODY_BYTES) }],
   });
   const tooLarge = await refusal(413, "payload_too_large", post(big, token));
-  assert.match(tooLarge.message, /5242880 bytes/);
+  assert.match(tooLarge.message, /524288 bytes/);
   await refusal(405, "method_not_allowed", post(undefined, token, { method: "GET", body: undefined }));
 });
 
@@ -118,6 +118,31 @@ Deno.test({
     } finally {
       await tenant.drop();
       await other.drop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "ingest handler: documents that chunk into more than the request's chunk limit are a 413, nothing embedded",
+  ignore: !stack.available,
+  async fn() {
+    const tenant = await createTestTenant(stack.dbUrl);
+    try {
+      // Tiny sections: a small body, many chunks (what the chunk limit exists for).
+      const content = Array.from({ length: INGEST_MAX_CHUNKS + 1 }, (_, i) => `# Section ${i}\n\nTexte ${i}.`)
+        .join("\n\n");
+      const error = await refusal(
+        413,
+        "payload_too_large",
+        post({ company_id: tenant.slug, documents: [{ source: "tiny.md", content }] }, await service()),
+      );
+      assert.match(
+        error.message,
+        new RegExp(`make ${INGEST_MAX_CHUNKS + 1} chunks, more than the ${INGEST_MAX_CHUNKS}`),
+      );
+    } finally {
+      await tenant.drop();
     }
   },
 });

@@ -31,6 +31,8 @@ export interface IngestInput {
   documents: IngestDocument[];
   /** Sources whose chunks are all deleted. */
   deleteSources?: string[];
+  /** The most chunks the documents may make (a request limit; 413 beyond). Default: no limit. */
+  maxChunks?: number;
 }
 
 interface PreparedDocument {
@@ -51,7 +53,8 @@ const zero = (): ChunkCounts => ({ new: 0, unchanged: 0, replaced: 0, deleted: 0
 /**
  * Ingests `input.documents` and deletes `input.deleteSources` for one company.
  * Throws HttpError 400 for a document with neither source nor title, an empty document, or a
- * source given twice; 502 when the embedding provider fails (nothing is written then).
+ * source given twice; 413 for more chunks than `maxChunks`; 502 when the embedding provider
+ * fails (nothing is written then).
  */
 export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Promise<IngestResponse> {
   if (deps.embedder.dimensions !== EMBEDDING_DIMENSIONS) {
@@ -60,6 +63,14 @@ export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Pro
     );
   }
   const prepared = await prepareDocuments(input.documents);
+  const chunks = prepared.reduce((sum, doc) => sum + doc.chunks.length, 0);
+  if (input.maxChunks !== undefined && chunks > input.maxChunks) {
+    throw new HttpError(
+      "payload_too_large",
+      `ingest: these documents make ${chunks} chunks, more than the ${input.maxChunks} one request may embed; ` +
+        "send them in several requests",
+    );
+  }
   const deleteSources = [...new Set((input.deleteSources ?? []).map((source) => source.trim()))];
   const ingested = new Set(prepared.map((doc) => doc.source));
   const both = deleteSources.find((source) => ingested.has(source));
