@@ -57,7 +57,11 @@ Deno.test("ingest CLI: unsupported, empty and oversize files are named, with the
       [[join(root, "ok.md"), join(root, "vide.md")], /empty file: .*vide\.md/],
       [
         [join(root, "gros.txt")],
-        new RegExp(`file too large: .*gros\\.txt \\(1048577 bytes; the limit is 1048576 bytes\\)`),
+        new RegExp(
+          `file too large: .*gros\\.txt \\(${
+            INGEST_MAX_DOCUMENT_CHARS + 1
+          } bytes; the limit is ${INGEST_MAX_DOCUMENT_CHARS} bytes\\)`,
+        ),
       ],
       [[join(root, "absent.md")], /no such file or folder: .*absent\.md/],
     ];
