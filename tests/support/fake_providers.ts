@@ -42,8 +42,12 @@ export interface FakeBehaviour {
   malformed?: boolean;
   /** Never respond (the client times out); `close()` releases the request. */
   hang?: boolean;
-  /** Wait this long before responding. */
+  /** Wait this long before responding (a chat answer: before its first token). */
   latencyMs?: number;
+  /** Chat: the wait before responding to a structured-output request (a router), instead of latencyMs. */
+  structuredLatencyMs?: number;
+  /** Chat: the time each token (delta) takes after the first, streamed or not (generation speed). */
+  tokenIntervalMs?: number;
   /** Embeddings: vector length (default: the request's `dimensions`, else 1536). */
   dimensions?: number;
   /** Rerank: the score of each document, by index (default: lexical similarity to the query). */
@@ -176,12 +180,13 @@ function answeringModel(
   return candidates.find((model) => !behaviour.failModels?.includes(model));
 }
 
-function chatResponse(
+async function chatResponse(
   route: FakeRoute,
   body: Record<string, unknown>,
   behaviour: FakeBehaviour,
   id: string,
-): Response {
+  closing: AbortSignal,
+): Promise<Response> {
   const model = answeringModel(route, body, behaviour);
   if (!model) {
     return json(503, {
@@ -199,7 +204,13 @@ function chatResponse(
     model,
     ...(route === "openrouter" ? { provider: "Fake" } : {}),
   };
+  const interval = behaviour.tokenIntervalMs ?? 0;
+  const deltas = behaviour.chunks ?? content.match(/\S+\s*/g) ?? [];
   if (body.stream !== true) {
+    // Generation time: every token (delta) after the first; structured replies are not paced.
+    if (interval && body.response_format === undefined) {
+      await wait(interval * Math.max(0, deltas.length - 1), closing);
+    }
     return json(200, {
       ...base,
       object: "chat.completion",
@@ -212,7 +223,6 @@ function chatResponse(
       usage: fullUsage,
     });
   }
-  const deltas = behaviour.chunks ?? content.match(/\S+\s*/g) ?? [];
   const events: unknown[] = [];
   const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
     ...base,
@@ -239,9 +249,12 @@ function chatResponse(
   );
   if (behaviour.malformed) lines.splice(1, 0, "data: {not json\n\n");
   const encoder = new TextEncoder();
+  let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       const line = lines.shift();
+      // The first content delta goes at once (after latencyMs); each later one after an interval.
+      if (interval && line !== undefined && sent++ > 1) await wait(interval, closing);
       if (line === undefined) controller.close();
       else controller.enqueue(encoder.encode(line));
     },
@@ -323,7 +336,11 @@ export function startFakeProviders(): Promise<FakeProviders> {
     const behaviour = queues.get(match.route)!.shift() ?? defaults.get(match.route) ?? {};
     const id = `fake-${++served}`;
     // request.signal is not used: Deno.serve aborts it on successful responses too (legacy behaviour).
-    if (behaviour.latencyMs) await wait(behaviour.latencyMs, closing.signal);
+    const structured = (body?.response_format as { type?: string } | undefined)?.type === "json_schema";
+    const latency = structured && behaviour.structuredLatencyMs !== undefined
+      ? behaviour.structuredLatencyMs
+      : behaviour.latencyMs;
+    if (latency) await wait(latency, closing.signal);
     if (behaviour.hang) {
       await wait(Infinity, closing.signal);
       return json(504, { error: { message: "fake providers: hung request released" } });
@@ -335,7 +352,7 @@ export function startFakeProviders(): Promise<FakeProviders> {
     }
     if (match.route === "embeddings") return embeddingsResponse(body, behaviour);
     if (match.route === "rerank") return rerankResponse(body, behaviour, id);
-    return chatResponse(match.route, body, behaviour, id);
+    return await chatResponse(match.route, body, behaviour, id, closing.signal);
   }
 
   return new Promise((resolve) => {
