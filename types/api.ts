@@ -14,6 +14,59 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/** The most levels of nesting a JSON value in a request may have (metadata). */
+export const MAX_JSON_DEPTH = 16;
+
+const NO_NUL_OR_LONE_SURROGATE = "must not contain NUL characters or unpaired surrogates";
+
+/** A string Postgres can store: no NUL (`\u0000`), no unpaired UTF-16 surrogate. */
+export function isStorableText(value: string): boolean {
+  return !value.includes("\u0000") && value.isWellFormed();
+}
+
+/** Text from a caller: refused (400) when Postgres could not store it. */
+export function text() {
+  return z.string().refine(isStorableText, NO_NUL_OR_LONE_SURROGATE);
+}
+
+/**
+ * A JSON object from a caller (metadata): every key and string value storable, at most
+ * MAX_JSON_DEPTH levels deep. Checked without recursion, so a 100,000-level object is a 400,
+ * not a stack overflow.
+ */
+export function jsonObject() {
+  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+    while (stack.length > 0) {
+      const { value: node, path } = stack.pop()!;
+      if (path.length > MAX_JSON_DEPTH) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must not be nested more than ${MAX_JSON_DEPTH} levels deep`,
+          path,
+        });
+        return;
+      }
+      if (typeof node === "string") {
+        if (!isStorableText(node)) ctx.addIssue({ code: "custom", message: NO_NUL_OR_LONE_SURROGATE, path });
+      } else if (Array.isArray(node)) {
+        node.forEach((item, i) => stack.push({ value: item, path: [...path, i] }));
+      } else if (node !== null && typeof node === "object") {
+        for (const [key, item] of Object.entries(node)) {
+          if (!isStorableText(key)) {
+            ctx.addIssue({
+              code: "custom",
+              message: `keys ${NO_NUL_OR_LONE_SURROGATE}`,
+              path: [...path, key],
+            });
+          }
+          stack.push({ value: item, path: [...path, key] });
+        }
+      }
+    }
+  });
+}
+
 /** A company as RPCs accept it: its uuid or its text id (slug such as `agence-des-copines`). */
 export const CompanyRef = z.union([
   z.uuid(),
@@ -61,17 +114,18 @@ export const INGEST_MAX_CHUNKS = 1500;
 /**
  * One document to ingest (text or markdown). Its identity within the company is `source`, or
  * `title` when there is no source; at least one is required, and content must not be blank
- * (checked by `ingest` with the document's index in the message). Without `agent` the
- * document is `shared` (the demo tenant's documents are then tagged by keyword).
+ * (checked by `ingest` with the document's index in the message). Without `agent` the document
+ * goes to the company's agent whose keywords it mentions most, else it stays `shared`;
+ * `agent: "shared"` keeps it for every agent.
  */
 export const IngestDocument = z.object({
-  content: z.string().max(INGEST_MAX_DOCUMENT_CHARS),
-  title: z.string().max(300).optional(),
-  source: z.string().max(500).optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  content: text().max(INGEST_MAX_DOCUMENT_CHARS),
+  title: text().max(300).optional(),
+  source: text().max(500).optional(),
+  metadata: jsonObject().optional(),
   agent: AgentSlug.optional(),
-  tags: z.array(z.string().min(1).max(64)).max(50).optional(),
-  category: z.string().max(100).optional(),
+  tags: z.array(text().min(1).max(64)).max(50).optional(),
+  category: text().max(100).optional(),
   priority: z.number().int().min(-1000).max(1000).optional(),
   /** `text` ignores markdown headings (a .txt file). Default `markdown`. */
   format: z.enum(["markdown", "text"]).optional(),
@@ -86,7 +140,7 @@ export const IngestRequest = z.object({
   company_id: CompanyRef,
   documents: z.array(IngestDocument).max(INGEST_MAX_DOCUMENTS).default([]),
   /** Documents (by source) to delete with all their chunks. */
-  delete_sources: z.array(z.string().min(1).max(500)).max(INGEST_MAX_DOCUMENTS).optional(),
+  delete_sources: z.array(text().min(1).max(500)).max(INGEST_MAX_DOCUMENTS).optional(),
 });
 export type IngestRequest = z.infer<typeof IngestRequest>;
 
@@ -110,7 +164,7 @@ export type IngestResponse = z.infer<typeof IngestResponse>;
 /** `search` — POST (hit testing); service-role JWT or a JWT of an admin/owner of the company. */
 export const SearchRequest = z.object({
   company_id: CompanyRef,
-  query: z.string().trim().min(1).max(2000),
+  query: text().trim().min(1).max(2000),
   /** Only this agent's documents and the shared ones. */
   agent: AgentSlug.optional(),
   count: z.number().int().min(1).max(50).default(5),
@@ -165,21 +219,21 @@ export type SearchResponse = z.infer<typeof SearchResponse>;
 export const CHAT_MAX_MESSAGE_CHARS = 4000;
 
 /**
- * `chat` — POST from the website widget (anon key). One visitor turn; `stream: true` answers
+ * `chat` — POST from the website widget (publishable key). One visitor turn; `stream: true` answers
  * with server-sent events (`start`, `token`…, then `done` carrying a ChatResponse, or `error`
  * carrying an ErrorBody). `idempotency_key` makes a retried POST return the stored answer.
  */
 export const ChatRequest = z.object({
   company_id: CompanyRef,
   /** The client's conversation id (any string, e.g. `test-conv-1`), one conversation per company. */
-  conversation_id: z.string().trim().min(1).max(200),
-  /** The visitor's id as the widget knows it. */
-  user_id: z.string().trim().min(1).max(200),
-  message: z.string().trim().min(1, "must not be empty").max(CHAT_MAX_MESSAGE_CHARS),
+  conversation_id: text().trim().min(1).max(200),
+  /** The visitor's id as the widget knows it: a conversation belongs to the visitor who opened it. */
+  user_id: text().trim().min(1).max(200),
+  message: text().trim().min(1, "must not be empty").max(CHAT_MAX_MESSAGE_CHARS),
   /** The client's clock when the visitor sent the message (kept in the message's metadata). */
   timestamp: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).optional(),
   stream: z.boolean().default(false),
-  idempotency_key: z.string().trim().min(1).max(150).optional(),
+  idempotency_key: text().trim().min(1).max(150).optional(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 
@@ -238,17 +292,29 @@ export const ChatStartEvent = z.object({
 /** `chat` stream: one piece of the reply. */
 export const ChatTokenEvent = z.object({ delta: z.string() });
 
-/** `rate-limit` — GET `?company_id=&conversation_id=`: the allowance, without consuming it. */
+/**
+ * `rate-limit` — GET `?company_id=&conversation_id=&user_id=`: the visitor's allowance on the
+ * conversation, without consuming it; another visitor's conversation is a 403.
+ */
 export const RateLimitQuery = z.object({
   company_id: CompanyRef,
-  conversation_id: z.string().trim().min(1).max(200),
+  conversation_id: text().trim().min(1).max(200),
+  user_id: text().trim().min(1).max(200),
 });
 export type RateLimitQuery = z.infer<typeof RateLimitQuery>;
 
+/** The limits a turn passes, as a 429's `details.limit` and `limited_by` name them. */
+export const ChatLimit = z.enum(["conversation", "visitor", "address", "company", "company_tokens"]);
+export type ChatLimit = z.infer<typeof ChatLimit>;
+
 export const RateLimitResponse = z.object({
+  /** Whether every limit would admit the visitor's next turn. */
   allowed: z.boolean(),
+  /** The conversation's allowance. */
   remaining: z.number().int(),
   limit: z.number().int(),
   reset_at: z.iso.datetime({ offset: true }),
+  /** The first limit that would refuse the next turn, when one would. */
+  limited_by: ChatLimit.nullable(),
 });
 export type RateLimitResponse = z.infer<typeof RateLimitResponse>;

@@ -214,58 +214,67 @@ export type Database = {
       }
       company_rag_configs: {
         Row: {
+          address_turns_per_minute: number | null
           ai_name: string | null
           chat_model: string | null
           company_id: string
           company_name: string | null
+          company_tokens_per_day: number | null
+          company_turns_per_minute: number | null
           created_at: string
-          embedding_model: string
-          match_count: number
-          match_threshold: number
+          match_count: number | null
+          match_threshold: number | null
           prompt_botlive_deepseek_v3: string | null
           prompt_botlive_groq_70b: string | null
-          rate_limit_messages: number
-          rate_limit_window_seconds: number
-          rerank_model: string
+          rate_limit_messages: number | null
+          rate_limit_window_seconds: number | null
+          rerank_model: string | null
           router_model: string | null
           updated_at: string
           user_id: string | null
+          visitor_turns_per_minute: number | null
         }
         Insert: {
+          address_turns_per_minute?: number | null
           ai_name?: string | null
           chat_model?: string | null
           company_id: string
           company_name?: string | null
+          company_tokens_per_day?: number | null
+          company_turns_per_minute?: number | null
           created_at?: string
-          embedding_model?: string
-          match_count?: number
-          match_threshold?: number
+          match_count?: number | null
+          match_threshold?: number | null
           prompt_botlive_deepseek_v3?: string | null
           prompt_botlive_groq_70b?: string | null
-          rate_limit_messages?: number
-          rate_limit_window_seconds?: number
-          rerank_model?: string
+          rate_limit_messages?: number | null
+          rate_limit_window_seconds?: number | null
+          rerank_model?: string | null
           router_model?: string | null
           updated_at?: string
           user_id?: string | null
+          visitor_turns_per_minute?: number | null
         }
         Update: {
+          address_turns_per_minute?: number | null
           ai_name?: string | null
           chat_model?: string | null
           company_id?: string
           company_name?: string | null
+          company_tokens_per_day?: number | null
+          company_turns_per_minute?: number | null
           created_at?: string
-          embedding_model?: string
-          match_count?: number
-          match_threshold?: number
+          match_count?: number | null
+          match_threshold?: number | null
           prompt_botlive_deepseek_v3?: string | null
           prompt_botlive_groq_70b?: string | null
-          rate_limit_messages?: number
-          rate_limit_window_seconds?: number
-          rerank_model?: string
+          rate_limit_messages?: number | null
+          rate_limit_window_seconds?: number | null
+          rerank_model?: string | null
           router_model?: string | null
           updated_at?: string
           user_id?: string | null
+          visitor_turns_per_minute?: number | null
         }
         Relationships: [
           {
@@ -724,6 +733,46 @@ export type Database = {
         }
         Returns: string
       }
+      chat_allowance: {
+        Args: {
+          p_address?: string
+          p_company: string
+          p_conversation: string
+          p_defaults?: Json
+          p_now?: string
+          p_visitor: string
+        }
+        Returns: Json
+      }
+      chat_begin_turn: {
+        Args: {
+          p_address?: string
+          p_client_key: boolean
+          p_company: string
+          p_conversation: string
+          p_defaults?: Json
+          p_history?: number
+          p_idempotency_key: string
+          p_message: string
+          p_metadata?: Json
+          p_now?: string
+          p_stale_seconds?: number
+          p_visitor: string
+        }
+        Returns: Json
+      }
+      chat_finish_turn: {
+        Args: {
+          p_company: string
+          p_conversation: string
+          p_escalation?: Json
+          p_idempotency_key: string
+          p_now?: string
+          p_reply: Json
+          p_state?: Json
+        }
+        Returns: string
+      }
       check_rate_limit: {
         Args: {
           p_key: string
@@ -737,13 +786,6 @@ export type Database = {
           remaining: number
           reset_at: string
           retry_after_seconds: number
-        }[]
-      }
-      company_rate_limit: {
-        Args: { p_company: string }
-        Returns: {
-          max_requests: number
-          window_seconds: number
         }[]
       }
       conversation_is_paused: {
@@ -811,11 +853,11 @@ export type Database = {
       }
       match_documents_audrey: {
         Args: {
-          p_company?: string
+          p_company: string
           p_filter?: Json
           p_match_count?: number
           p_match_threshold?: number
-          p_query_embedding?: string
+          p_query_embedding: string
           p_query_text?: string
         }
         Returns: {
@@ -834,11 +876,11 @@ export type Database = {
       }
       match_documents_carole: {
         Args: {
-          p_company?: string
+          p_company: string
           p_filter?: Json
           p_match_count?: number
           p_match_threshold?: number
-          p_query_embedding?: string
+          p_query_embedding: string
           p_query_text?: string
         }
         Returns: {
@@ -880,8 +922,8 @@ export type Database = {
         }[]
       }
       resolve_escalation: { Args: { p_escalation: string }; Returns: boolean }
-      tag_demo_agents: {
-        Args: { p_company?: string }
+      tag_documents_by_agent_keywords: {
+        Args: { p_company: string; p_sources?: string[] }
         Returns: {
           agent: string
           tagged: number

@@ -11,6 +11,7 @@
  * get HS256 sessions signed with the legacy JWT secret).
  */
 import { z } from "zod";
+import type { ChatDefaults } from "./chat/store.ts";
 
 const PostgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL");
 
@@ -50,8 +51,15 @@ const schema = z.object({
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20).optional(),
   LEGACY_JWT_SECRET: z.string().min(32).optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(50).default(4),
+  // The chat's defaults, for every company that leaves the setting null in company_rag_configs.
   RATE_LIMIT_MESSAGES: z.coerce.number().int().min(1).max(10_000).default(10),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  VISITOR_TURNS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(20),
+  ADDRESS_TURNS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  COMPANY_TURNS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  COMPANY_TOKENS_PER_DAY: z.coerce.number().int().min(1).default(2_000_000),
+  MATCH_COUNT: z.coerce.number().int().min(1).max(50).default(5),
+  MATCH_THRESHOLD: z.coerce.number().min(0).max(1).default(0.2),
 });
 
 /** A JSON Web Key Set (public keys, and on local stacks the legacy secret as an `oct` key). */
@@ -74,7 +82,8 @@ export interface Env {
     legacy: { anonKey?: string; serviceRoleKey?: string; jwtSecret?: string };
   };
   dbPoolMax: number;
-  rateLimit: { messages: number; windowSeconds: number };
+  /** The chat's defaults (what a company's null setting means): the one place of each. */
+  chat: ChatDefaults;
   /** Every variable as given, for modules that read their own (providers). */
   raw: Record<string, string | undefined>;
 }
@@ -107,7 +116,16 @@ export function loadEnv(source: Record<string, string | undefined> = Deno.env.to
       },
     },
     dbPoolMax: v.DB_POOL_MAX,
-    rateLimit: { messages: v.RATE_LIMIT_MESSAGES, windowSeconds: v.RATE_LIMIT_WINDOW_SECONDS },
+    chat: {
+      rate_limit_messages: v.RATE_LIMIT_MESSAGES,
+      rate_limit_window_seconds: v.RATE_LIMIT_WINDOW_SECONDS,
+      visitor_turns_per_minute: v.VISITOR_TURNS_PER_MINUTE,
+      address_turns_per_minute: v.ADDRESS_TURNS_PER_MINUTE,
+      company_turns_per_minute: v.COMPANY_TURNS_PER_MINUTE,
+      company_tokens_per_day: v.COMPANY_TOKENS_PER_DAY,
+      match_count: v.MATCH_COUNT,
+      match_threshold: v.MATCH_THRESHOLD,
+    },
     raw: cleaned,
   };
 }

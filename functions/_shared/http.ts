@@ -4,6 +4,7 @@
  * parsing that turns malformed or oversize input into 400/413 instead of a stack trace.
  */
 import { z } from "zod";
+import { databaseError } from "./errors.ts";
 
 /** CORS headers for browser callers (supabase-js sends authorization, apikey and x-client-info). */
 export const corsHeaders: Record<string, string> = {
@@ -22,6 +23,7 @@ export const errorStatus = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  idempotency_key_reused: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -148,7 +150,8 @@ type Handler = (req: Request) => Response | Promise<Response>;
 
 /**
  * Wraps a handler: answers CORS preflight, rejects methods not in `methods`, and maps any
- * thrown error to the contract. Unexpected errors are logged by name only (never bodies or keys).
+ * thrown error to the contract (database errors through errors.ts's one mapping). Unexpected
+ * errors are logged by name only (never bodies or keys).
  */
 export function serveJson(options: { name: string; methods: string[] }, handler: Handler): Handler {
   return async function (req: Request): Promise<Response> {
@@ -167,7 +170,8 @@ export function serveJson(options: { name: string; methods: string[] }, handler:
     }
     try {
       return await handler(req);
-    } catch (error) {
+    } catch (thrown) {
+      const error = databaseError(thrown, options.name);
       if (!(error instanceof HttpError) && !(error instanceof z.ZodError)) {
         console.error(`${options.name}: unexpected ${error instanceof Error ? error.name : typeof error}`);
       }

@@ -15,14 +15,18 @@ import { ChatRequest } from "../../types/api.ts";
 
 export type { ChatDeps } from "../_shared/chat/turn.ts";
 
-/** Builds the `chat` handler from its dependencies (database, providers, retrieve, clock, env, auth). */
+/** The client's address: the header the platform's edge sets (never one the client can forge). */
+export const CLIENT_ADDRESS_HEADER = "cf-connecting-ip";
+
+/** Builds the `chat` handler from its dependencies (store, providers, retrieve, clock, auth). */
 export function createHandler(deps: ChatDeps & { auth: Authenticate }) {
   const turns = createTurns(deps);
 
   return serveJson({ name: "chat", methods: ["POST"] }, async function (req) {
     // The widget's publishable key (or a server's secret key); visitors are not signed in.
     await deps.auth(req, ["secret", "publishable"]);
-    const input = await readJson(req, ChatRequest, { maxBytes: 64 * 1024 });
+    const body = await readJson(req, ChatRequest, { maxBytes: 64 * 1024 });
+    const input = { ...body, address: req.headers.get(CLIENT_ADDRESS_HEADER) };
     if (!input.stream) return json(200, await turns.run(input));
 
     const events = turns.stream(input);

@@ -1,5 +1,6 @@
 import { createAuthenticator } from "../_shared/auth.ts";
-import { knowledgeRetriever } from "../_shared/chat/knowledge.ts";
+import { knowledgeRetriever } from "../_shared/chat/retrieval.ts";
+import { createSqlChatStore } from "../_shared/chat/store_sql.ts";
 import { createDb } from "../_shared/db.ts";
 import { loadEnv } from "../_shared/env.ts";
 import { createProviders, readProviderConfig } from "../_shared/providers/index.ts";
@@ -9,10 +10,9 @@ const env = loadEnv();
 const db = createDb(env.dbUrl, { max: env.dbPoolMax });
 const providers = createProviders(readProviderConfig(env.raw));
 Deno.serve(createHandler({
-  db,
+  store: createSqlChatStore({ db, defaults: env.chat }),
   providers,
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
   clock: { now: () => Date.now() },
-  env,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
 }));

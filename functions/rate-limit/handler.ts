@@ -1,17 +1,17 @@
 /**
- * `rate-limit`: a widget conversation's current allowance (GET ?company_id=&conversation_id=),
- * without consuming it: `{ allowed, remaining, limit, reset_at }`, with the company's limits.
+ * `rate-limit`: what the widget's visitor may still send on a conversation
+ * (GET ?company_id=&conversation_id=&user_id=), without consuming anything:
+ * `{ allowed, remaining, limit, reset_at, limited_by }` with the company's limits. Only the
+ * conversation's own visitor is answered (another visitor's conversation is a 403).
  */
 import type { Authenticate } from "../_shared/auth.ts";
-import type { Db } from "../_shared/db.ts";
+import type { ChatStore } from "../_shared/chat/store.ts";
 import { HttpError, json, readQuery, serveJson } from "../_shared/http.ts";
-import { allowance, sqlState } from "../_shared/chat/limits.ts";
+import { CLIENT_ADDRESS_HEADER } from "../chat/handler.ts";
 import { RateLimitQuery, type RateLimitResponse } from "../../types/api.ts";
 
 export interface RateLimitDeps {
-  db: Db;
-  /** Default limit when the company's config has none (RATE_LIMIT_MESSAGES / _WINDOW_SECONDS). */
-  env: { rateLimit: { messages: number; windowSeconds: number } };
+  store: ChatStore;
   auth: Authenticate;
 }
 
@@ -19,27 +19,21 @@ export function createHandler(deps: RateLimitDeps) {
   return serveJson({ name: "rate-limit", methods: ["GET"] }, async function (req) {
     await deps.auth(req, ["secret", "publishable"]);
     const query = readQuery(req, RateLimitQuery);
-    let state;
-    try {
-      state = await deps.db.asService((tx) =>
-        allowance(tx, {
-          company: query.company_id,
-          conversationId: query.conversation_id,
-          defaults: deps.env.rateLimit,
-          consume: false,
-        })
-      );
-    } catch (error) {
-      if (sqlState(error) === "P0002") {
-        throw new HttpError("not_found", `rate-limit: ${(error as Error).message}`);
-      }
-      throw error;
+    const state = await deps.store.allowance({
+      company: query.company_id,
+      conversationId: query.conversation_id,
+      visitorId: query.user_id,
+      address: req.headers.get(CLIENT_ADDRESS_HEADER),
+    });
+    if (state.outcome === "forbidden") {
+      throw new HttpError("forbidden", "rate-limit: this conversation belongs to another visitor");
     }
     const body: RateLimitResponse = {
       allowed: state.allowed,
       remaining: state.remaining,
       limit: state.limit,
-      reset_at: state.resetAt.toISOString(),
+      reset_at: state.resetAt,
+      limited_by: state.limitedBy,
     };
     return json(200, body);
   });

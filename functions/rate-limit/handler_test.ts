@@ -1,80 +1,79 @@
+// The rate-limit handler without a database (the in-memory store): the visitor's own allowance
+// only, without consuming it.
 import assert from "node:assert/strict";
-import { createDb } from "../_shared/db.ts";
+import { createMemoryChatStore } from "../_shared/chat/store_memory.ts";
+import { memoryCompany, TEST_DEFAULTS } from "../_shared/chat/testing.ts";
 import { ErrorBody, RateLimitResponse } from "../../types/api.ts";
-import { asVisitor, stack, stackAuthenticator } from "../../tests/support/stack.ts";
+import { asVisitor, stackAuthenticator } from "../../tests/support/stack.ts";
 import { createHandler } from "./handler.ts";
 
-const ignore = !stack.available;
+const auth = await stackAuthenticator();
 
-async function withHandler(
-  fn: (handler: ReturnType<typeof createHandler>, sql: ReturnType<typeof createDb>) => Promise<void>,
-) {
-  const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
-  try {
-    await fn(
-      createHandler({
-        db,
-        env: { rateLimit: { messages: 10, windowSeconds: 60 } },
-        auth: await stackAuthenticator(),
-      }),
-      db,
-    );
-  } finally {
-    await db.end();
-  }
+function setup() {
+  const company = memoryCompany();
+  const store = createMemoryChatStore({ companies: [company], defaults: TEST_DEFAULTS });
+  return { company, store, handler: createHandler({ store, auth }) };
 }
-
 const get = (query: string) => new Request(`http://x/rate-limit?${query}`, { headers: asVisitor() });
-
-Deno.test("rate-limit validates its query (400) and accepts only GET", async () => {
-  await withHandler(async (handler) => {
-    const res = await handler(get("company_id=agence-des-copines"));
-    assert.equal(res.status, 400);
-    assert.match(ErrorBody.parse(await res.json()).error.message, /conversation_id/);
-    const post = await handler(
-      new Request("http://x/rate-limit", { method: "POST", headers: asVisitor(), body: "{}" }),
-    );
-    assert.equal(post.status, 405);
-    await post.body?.cancel();
-  });
+const turn = (company: string, conversation: string, visitor: string, i: number) => ({
+  company,
+  conversationId: conversation,
+  visitorId: visitor,
+  message: `m${i}`,
+  key: `k${i}`,
+  clientKey: true,
+  address: null,
+  metadata: {},
 });
 
-Deno.test({
-  name: "rate-limit peeks without consuming, and by uuid or slug sees the same allowance as chat",
-  ignore,
-  async fn() {
-    await withHandler(async (handler, db) => {
-      const conversation = `test-peek-${crypto.randomUUID()}`;
-      const peek = async (company: string) => {
-        const res = await handler(
-          get(`company_id=${company}&conversation_id=${encodeURIComponent(conversation)}`),
-        );
-        assert.equal(res.status, 200);
-        return RateLimitResponse.parse(await res.json());
-      };
-      const fresh = await peek("agence-des-copines");
-      assert.deepEqual([fresh.allowed, fresh.remaining, fresh.limit], [true, 10, 10]);
-      assert.deepEqual((await peek("agence-des-copines")).remaining, 10, "peeking consumes nothing");
-      // chat's key: the company's uuid and the client's conversation id.
-      const key = `chat:c0000000-0000-4000-8000-000000000001:${conversation}`;
-      for (let i = 0; i < 10; i++) {
-        await db.asService((tx) => tx`select public.check_rate_limit(${key}, 10, 60)`);
-      }
-      const spent = await peek("c0000000-0000-4000-8000-000000000001");
-      assert.deepEqual([spent.allowed, spent.remaining], [false, 0]);
-      assert.ok(Date.parse(spent.reset_at) > Date.now());
-    });
-  },
+Deno.test("rate-limit validates its query (400, NUL and lone surrogates too) and accepts only GET", async () => {
+  const { handler, company } = setup();
+  const res = await handler(get(`company_id=${company.slug}&user_id=v`));
+  assert.equal(res.status, 400);
+  assert.match(ErrorBody.parse(await res.json()).error.message, /conversation_id/);
+  // (A URL cannot carry an unpaired surrogate: its UTF-8 is invalid and decodes to U+FFFD.)
+  for (const query of ["user_id=v&conversation_id=a%00b", "user_id=v%00&conversation_id=a"]) {
+    const refused = await handler(get(`company_id=${company.slug}&${query}`));
+    assert.equal(refused.status, 400, query);
+    assert.match(ErrorBody.parse(await refused.json()).error.message, /must not contain NUL characters/);
+  }
+  const post = await handler(
+    new Request("http://x/rate-limit", { method: "POST", headers: asVisitor(), body: "{}" }),
+  );
+  assert.equal(post.status, 405);
+  await post.body?.cancel();
 });
 
-Deno.test({
-  name: "rate-limit: unknown company → 404",
-  ignore,
-  async fn() {
-    await withHandler(async (handler) => {
-      const res = await handler(get("company_id=nobody-here&conversation_id=x"));
-      assert.equal(res.status, 404);
-      await res.body?.cancel();
-    });
-  },
+Deno.test("rate-limit peeks without consuming; by uuid or slug; the visitor's own conversation only", async () => {
+  const { handler, store, company } = setup();
+  const peek = async (ref: string, visitor = "visitor-1") => {
+    const res = await handler(get(`company_id=${ref}&conversation_id=c1&user_id=${visitor}`));
+    return { status: res.status, body: await res.json() };
+  };
+  const fresh = RateLimitResponse.parse((await peek(company.slug)).body);
+  assert.deepEqual([fresh.allowed, fresh.remaining, fresh.limit, fresh.limited_by], [true, 10, 10, null]);
+  assert.equal(
+    RateLimitResponse.parse((await peek(company.slug)).body).remaining,
+    10,
+    "peeking consumes nothing",
+  );
+  for (let i = 0; i < 10; i++) await store.begin(turn(company.slug, "c1", "visitor-1", i));
+  const spent = RateLimitResponse.parse((await peek(company.id)).body);
+  assert.deepEqual([spent.allowed, spent.remaining, spent.limited_by], [false, 0, "conversation"]);
+  // Another visitor learns nothing of the conversation's budget.
+  const other = await peek(company.slug, "visitor-2");
+  assert.equal(other.status, 403);
+  assert.equal(ErrorBody.parse(other.body).error.code, "forbidden");
+});
+
+Deno.test("rate-limit: an unknown company is a 404; no key is a 401", async () => {
+  const { handler } = setup();
+  const res = await handler(get("company_id=nobody-here&conversation_id=x&user_id=v"));
+  assert.equal(res.status, 404);
+  await res.body?.cancel();
+  const anonymous = await handler(
+    new Request("http://x/rate-limit?company_id=a&conversation_id=x&user_id=v"),
+  );
+  assert.equal(anonymous.status, 401);
+  await anonymous.body?.cancel();
 });

@@ -21,7 +21,9 @@ import postgres from "postgres";
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { createDb } from "../../functions/_shared/db.ts";
-import { knowledgeRetriever } from "../../functions/_shared/chat/knowledge.ts";
+import { knowledgeRetriever } from "../../functions/_shared/chat/retrieval.ts";
+import { createSqlChatStore } from "../../functions/_shared/chat/store_sql.ts";
+import { TEST_DEFAULTS } from "../../functions/_shared/chat/testing.ts";
 import { readSse } from "../../functions/_shared/sse.ts";
 import { createProviders, readProviderConfig } from "../../functions/_shared/providers/index.ts";
 import { createHandler } from "../../functions/chat/handler.ts";
@@ -90,16 +92,13 @@ if (args["serve-function"]) {
       return { ...result, json: { agent, confidence: 0.9, reason: "bench" } };
     },
   };
-  const handler = createHandler(
-    {
-      db,
-      providers: { ...providers, router },
-      retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
-      clock: { now: () => Date.now() },
-      env: { rateLimit: { messages: 10, windowSeconds: 60 } },
-      auth: await stackAuthenticator(),
-    } as Parameters<typeof createHandler>[0],
-  );
+  const handler = createHandler({
+    store: createSqlChatStore({ db, defaults: TEST_DEFAULTS }),
+    providers: { ...providers, router },
+    retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
+    clock: { now: () => Date.now() },
+    auth: await stackAuthenticator(),
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
   console.log(JSON.stringify({ port: server.addr.port }));
   await new Promise(() => {});

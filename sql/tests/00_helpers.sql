@@ -66,6 +66,68 @@ as $$
   insert into public.company_members (company_id, user_id, role) values (p_company, p_user, p_role)
 $$;
 
+/**
+ * The two-tenant world most suites start from: company tenant-a with an owner, an admin and a
+ * member, company tenant-b with an owner and a member (e-mails <role>@tenant-<x>.test).
+ * `select * from tests.two_companies() \gset` sets :company_a, :owner_a, ... for the suite.
+ */
+create or replace function tests.two_companies()
+returns table (company_a uuid, company_b uuid, owner_a uuid, admin_a uuid, member_a uuid, owner_b uuid, member_b uuid)
+language plpgsql
+-- definer: fixtures are created as the owner whatever actor the test currently plays
+security definer
+set search_path = ''
+as $$
+begin
+  owner_a := tests.create_user('owner@tenant-a.test');
+  admin_a := tests.create_user('admin@tenant-a.test');
+  member_a := tests.create_user('member@tenant-a.test');
+  owner_b := tests.create_user('owner@tenant-b.test');
+  member_b := tests.create_user('member@tenant-b.test');
+  company_a := tests.create_company('tenant-a', owner_a);
+  company_b := tests.create_company('tenant-b', owner_b);
+  perform tests.add_member(company_a, admin_a, 'admin');
+  perform tests.add_member(company_a, member_a, 'member');
+  perform tests.add_member(company_b, member_b, 'member');
+  return next;
+end;
+$$;
+
+/** The chat functions' defaults, as env.ts sets them, for chat_begin_turn & co. */
+create or replace function tests.chat_defaults()
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select '{"rate_limit_messages": 10, "rate_limit_window_seconds": 60, "visitor_turns_per_minute": 20,
+    "address_turns_per_minute": 60, "company_turns_per_minute": 600, "company_tokens_per_day": 2000000,
+    "match_count": 5, "match_threshold": 0.2}'::jsonb
+$$;
+
+/**
+ * A visitor's turn through public.chat_begin_turn with the test defaults (the suite's actor
+ * must be service_role); returns its jsonb outcome.
+ */
+create or replace function tests.begin_turn(
+  p_company text,
+  p_conversation text,
+  p_visitor text,
+  p_message text,
+  p_key text,
+  p_address text default null,
+  p_now timestamptz default now(),
+  p_client_key boolean default true
+)
+returns jsonb
+language sql
+volatile
+set search_path = ''
+as $$
+  select public.chat_begin_turn(p_company, p_conversation, p_visitor, p_message, p_key, p_client_key,
+    p_address => p_address, p_defaults => tests.chat_defaults(), p_now => p_now)
+$$;
+
 -- The actor helpers switch role for the rest of the transaction, so they must not carry a
 -- `set search_path` clause: leaving such a function restores every setting it changed.
 

@@ -601,13 +601,12 @@ grant execute on function public.match_documents(text, extensions.vector, intege
   to authenticated, service_role;
 
 /**
- * Audrey's chunks and the shared ones (automation, funnels, e-mail, Kajabi, Zapier), for the
- * demo tenant unless p_company says otherwise. p_query_embedding is required (22023 if null);
- * it has a default only so that p_company can come first with one.
+ * The chunks of a company's agent `audrey` and the shared ones: the name the older frontends
+ * call for the demo agency's automation expert (match_documents with p_agent => 'audrey').
  */
 create function public.match_documents_audrey(
-  p_company text default 'agence-des-copines',
-  p_query_embedding extensions.vector(1536) default null,
+  p_company text,
+  p_query_embedding extensions.vector(1536),
   p_match_count integer default 10,
   p_match_threshold double precision default 0.2,
   p_query_text text default null,
@@ -628,10 +627,10 @@ $$;
 grant execute on function public.match_documents_audrey(text, extensions.vector, integer, double precision, text, jsonb)
   to authenticated, service_role;
 
-/** Carole's chunks and the shared ones (Instagram, reels, stories, content, design); as match_documents_audrey. */
+/** The chunks of a company's agent `carole` and the shared ones; as match_documents_audrey. */
 create function public.match_documents_carole(
-  p_company text default 'agence-des-copines',
-  p_query_embedding extensions.vector(1536) default null,
+  p_company text,
+  p_query_embedding extensions.vector(1536),
   p_match_count integer default 10,
   p_match_threshold double precision default 0.2,
   p_query_text text default null,
@@ -707,26 +706,6 @@ begin
 end;
 $$;
 grant execute on function public.tag_documents_by_keywords(text, text[], text) to authenticated, service_role;
-
-/**
- * Tags the demo tenant's agents with their keyword lists (Audrey first, then Carole, so a
- * chunk matching both goes to Audrey); returns the number tagged per agent. Service role only.
- */
-create function public.tag_demo_agents(p_company text default 'agence-des-copines')
-returns table (agent text, tagged integer)
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$
-  select k.agent, public.tag_documents_by_keywords(k.agent, k.patterns, p_company)
-  from (values
-    (1, 'audrey', array['%tunnel%', '%funnel%', '%email%', '%e-mail%', '%automation%', '%automatisation%', '%kajabi%', '%zapier%']),
-    (2, 'carole', array['%instagram%', '%reel%', '%story%', '%stories%', '%contenu%', '%création%', '%creation%', '%design%'])
-  ) as k (position, agent, patterns)
-  order by k.position
-$$;
-grant execute on function public.tag_demo_agents(text) to service_role;
 
 /**
  * Replaces one document's chunks with p_chunks in one statement: a chunk whose content hash and

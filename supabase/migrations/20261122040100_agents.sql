@@ -1,6 +1,7 @@
 -- Agents: each company's specialist personas (the demo tenant's Audrey and Carole), which
 -- the chat orchestrator routes visitor messages to: expertise and keywords for routing, the
--- system prompt, model and style for answering. Members read; admins and owners edit.
+-- system prompt, model and style for answering; the keywords also give documents ingested
+-- without an agent to the agent they are about. Members read; admins and owners edit.
 
 /**
  * One specialist of a company. slug is what documents.agent_owner and messages.agent name
@@ -60,3 +61,53 @@ create policy agents_update_admin on public.agents
 create policy agents_delete_admin on public.agents
   for delete to authenticated
   using ((select private.is_member(company_id, 'admin')));
+
+/**
+ * Gives each shared chunk of p_company (of the sources p_sources only, when given) to the active
+ * agent whose keywords it mentions most (whole words, case-insensitive; a tie goes to the agent
+ * created first, then by slug). A chunk mentioning no agent's keyword stays shared. Returns
+ * the chunks each agent was given. The company's own rows decide: no keyword list lives here.
+ * Service role only (ingest calls it for the documents it wrote without an agent).
+ */
+create function public.tag_documents_by_agent_keywords(p_company text, p_sources text[] default null)
+returns table (agent text, tagged integer)
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_company uuid := private.resolve_company(p_company);
+  v_slug text := (select c.slug from public.companies c where c.id = v_company);
+begin
+  return query
+  with keywords as (
+    select a.slug, a.created_at,
+      -- \m \M: word boundaries; the keyword's regex characters escaped.
+      '\m' || pg_catalog.regexp_replace(k.keyword, '([.^$*+?()\[\]{}|\\])', '\\\1', 'g') || '\M' as pattern
+    from public.agents a, unnest(a.keywords) as k (keyword)
+    where a.company_id = v_company and a.is_active and btrim(k.keyword) <> ''
+  ),
+  best as (
+    select distinct on (d.id) d.id, s.slug
+    from public.documents d
+    join lateral (
+      select kw.slug, kw.created_at, count(*) as hits
+      from keywords kw
+      where d.content ~* kw.pattern
+      group by kw.slug, kw.created_at
+    ) s on true
+    where d.company_id = v_slug and d.agent_owner = 'shared'
+      and (p_sources is null or d.source = any (p_sources))
+    order by d.id, s.hits desc, s.created_at, s.slug
+  ),
+  tagged as (
+    update public.documents d set agent_owner = b.slug
+    from best b
+    where d.id = b.id
+    returning b.slug
+  )
+  select t.slug, count(*)::integer from tagged t group by t.slug order by t.slug;
+end;
+$$;
+grant execute on function public.tag_documents_by_agent_keywords(text, text[]) to service_role;

@@ -14,7 +14,7 @@ const OWNER = "a0000000-0000-4000-8000-000000000001"; // owner@agence-des-copine
 
 async function rateLimit(headers: Record<string, string>) {
   const res = await fetch(
-    `${stack.apiUrl}/functions/v1/rate-limit?company_id=${demo.agence.slug}&conversation_id=auth-e2e`,
+    `${stack.apiUrl}/functions/v1/rate-limit?company_id=${demo.agence.slug}&conversation_id=auth-e2e&user_id=auth-e2e`,
     { headers },
   );
   return { status: res.status, body: await res.json() };

@@ -1,5 +1,6 @@
 // The README's visitor conversation, end to end as the widget runs it: supabase-js with the
-// anon key → the functions server (offline: no provider keys) → Postgres, in the demo tenant.
+// publishable key → the functions server (offline: no provider keys) → Postgres, in the demo
+// tenant. Each test is its own visitor: the per-visitor limit must not couple them.
 import assert from "node:assert/strict";
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import { readSse } from "../../functions/_shared/sse.ts";
@@ -16,7 +17,7 @@ function body(conversation: string, message: string, extra: Record<string, unkno
   return {
     company_id: "agence-des-copines",
     conversation_id: conversation,
-    user_id: "visiteur-demo",
+    user_id: `visiteur-${conversation}`,
     message,
     ...extra,
   };
@@ -69,7 +70,8 @@ Deno.test({
       assert.equal(error, null, `message ${i}`);
     }
     const peek = await supabase.functions.invoke(
-      `rate-limit?company_id=agence-des-copines&conversation_id=${encodeURIComponent(conversation)}`,
+      `rate-limit?company_id=agence-des-copines&conversation_id=${encodeURIComponent(conversation)}` +
+        `&user_id=${encodeURIComponent(`visiteur-${conversation}`)}`,
       { method: "GET" },
     );
     assert.equal(peek.error, null);
@@ -79,6 +81,7 @@ Deno.test({
       ),
       { allowed: false, remaining: 0, limit: 10 },
     );
+    assert.equal(RateLimitResponse.parse(peek.data).limited_by, "conversation");
 
     const { error } = await supabase.functions.invoke("chat", { body: body(conversation, "Question n°11") });
     assert.ok(error instanceof FunctionsHttpError);
@@ -88,11 +91,13 @@ Deno.test({
     const contract = ErrorBody.parse(await error.context.json()).error;
     assert.equal(contract.code, "rate_limited");
     assert.equal(contract.message, "Trop de messages. Veuillez patienter.");
+    assert.equal((contract.details as { limit: string }).limit, "conversation");
   },
 });
 
 Deno.test({
-  name: "demo: streaming through fetch reads start, token and done events; the widget's anon key is required",
+  name:
+    "demo: streaming through fetch reads start, token and done events; the widget's publishable key is required",
   ignore,
   async fn() {
     const url = `${stack.apiUrl}/functions/v1/chat`;

@@ -4,7 +4,9 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { createDb } from "../../functions/_shared/db.ts";
-import { knowledgeRetriever } from "../../functions/_shared/chat/knowledge.ts";
+import { knowledgeRetriever } from "../../functions/_shared/chat/retrieval.ts";
+import { createSqlChatStore } from "../../functions/_shared/chat/store_sql.ts";
+import { TEST_DEFAULTS } from "../../functions/_shared/chat/testing.ts";
 import type { TurnBudgets } from "../../functions/_shared/chat/turn.ts";
 import { createProviders, readProviderConfig } from "../../functions/_shared/providers/index.ts";
 import { readSse } from "../../functions/_shared/sse.ts";
@@ -48,10 +50,9 @@ async function drill(
     }),
   );
   const handler = createHandler({
-    db,
+    store: createSqlChatStore({ db, defaults: TEST_DEFAULTS }),
     providers,
     retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
-    env: { rateLimit: { messages: 10, windowSeconds: 60 } },
     budgets: options.budgets,
     auth: await stackAuthenticator(),
   });
@@ -67,7 +68,8 @@ async function drill(
             body: JSON.stringify({
               company_id: "agence-des-copines",
               conversation_id: conversation,
-              user_id: "drill",
+              // One visitor per conversation: the per-visitor limit must not couple the drills.
+              user_id: `visitor-${conversation}`,
               message: QUESTION,
               ...extra,
             }),
@@ -257,7 +259,7 @@ Deno.test({
       assert.equal(intruder.status, 403);
       assert.deepEqual(ErrorBody.parse(await intruder.json()).error, {
         code: "forbidden",
-        message: `chat: conversation ${conv} belongs to another visitor`,
+        message: "chat: this conversation belongs to another visitor",
       });
       assert.equal((await d.rows(conv)).length, 2, "the visitor's turn only");
     });

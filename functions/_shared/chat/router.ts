@@ -161,6 +161,8 @@ export async function llmRoute(
     agents: AgentProfile[];
     current: string | null;
     history?: ChatMessage[];
+    /** The company's router_model; default: the provider's configured one. */
+    model?: string | null;
     timeoutMs?: number;
     signal?: AbortSignal;
   },
@@ -168,6 +170,7 @@ export async function llmRoute(
   let result;
   try {
     result = await provider.complete({
+      ...(options.model ? { model: options.model } : {}),
       messages: routerMessages({ ...options, history: options.history ?? [] }),
       json: { name: "route", schema: routerSchema(options.agents) },
       temperature: 0,

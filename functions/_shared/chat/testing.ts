@@ -1,11 +1,14 @@
 /**
  * Test doubles for the chat (used by its tests and the benchmark, never by a function): a
- * scripted chat provider and a stand-in for the knowledge module's retrieve.
+ * scripted chat provider, a stand-in for the knowledge module's retrieve, agents and defaults
+ * for the in-memory store.
  */
 import { AllProvidersFailed } from "../providers/fallback.ts";
 import type { ChatProvider, ChatRequest, ChatResult, ChatStreamEvent } from "../providers/types.ts";
 import type { Passage } from "./prompt.ts";
-import type { Retrieve } from "./turn.ts";
+import type { RetrievalQuery, Retrieve } from "./retrieval.ts";
+import type { AgentRow, ChatDefaults } from "./store.ts";
+import type { MemoryCompany } from "./store_memory.ts";
 
 /** One scripted answer: a result (text / json), an error to throw, or a function of the request. */
 export type ScriptedAnswer =
@@ -60,15 +63,104 @@ export function allFailed(): AllProvidersFailed {
   ]);
 }
 
-/** A retrieve that returns `passages` (every call recorded). */
+/**
+ * A retrieve that returns `passages` (or, given a function, each agent's), every call recorded
+ * with the agent each answer was taken for.
+ */
 export function standInRetrieve(
-  passages: Passage[] | ((agent: string) => Passage[]) = [],
-): Retrieve & { calls: Parameters<Retrieve>[0][] } {
-  const calls: Parameters<Retrieve>[0][] = [];
-  const fn = (query: Parameters<Retrieve>[0]) => {
+  passages: Passage[] | ((agent: string | null) => Passage[]) = [],
+): Retrieve & { calls: RetrievalQuery[]; chosen: (string | null)[] } {
+  const calls: RetrievalQuery[] = [];
+  const chosen: (string | null)[] = [];
+  const fn: Retrieve = (query) => {
     calls.push(query);
-    const found = typeof passages === "function" ? passages(query.agent) : passages;
-    return Promise.resolve({ passages: found.slice(0, query.count), timings: { totalMs: 0 } });
+    return Promise.resolve({
+      passagesFor(agent: string | null) {
+        chosen.push(agent);
+        const found = typeof passages === "function" ? passages(agent) : passages;
+        return found.slice(0, query.count);
+      },
+      timings: { totalMs: 0 },
+    });
   };
-  return Object.assign(fn, { calls });
+  return Object.assign(fn, { calls, chosen });
+}
+
+/** The functions' defaults as env.ts sets them, for stores built in tests. */
+export const TEST_DEFAULTS: ChatDefaults = {
+  rate_limit_messages: 10,
+  rate_limit_window_seconds: 60,
+  visitor_turns_per_minute: 20,
+  address_turns_per_minute: 60,
+  company_turns_per_minute: 600,
+  company_tokens_per_day: 2_000_000,
+  match_count: 5,
+  match_threshold: 0.2,
+};
+
+/**
+ * Two specialists shaped like the demo agency's (supabase/seed.sql): the greetings, the
+ * openings of the prompts and the keyword lists the routing tests rely on.
+ */
+export function demoAgents(): AgentRow[] {
+  return [
+    {
+      slug: "audrey",
+      name: "Audrey",
+      expertise:
+        "Automatisation du marketing : tunnels de vente (funnels), séquences e-mail et newsletters, Kajabi, Zapier.",
+      keywords: [
+        "tunnel",
+        "tunnels",
+        "funnel",
+        "email",
+        "e-mail",
+        "automatisation",
+        "automatiser",
+        "kajabi",
+        "zapier",
+        "séquence",
+        "newsletter",
+      ],
+      systemPrompt: "Tu es Audrey, experte en automatisation marketing. Cite les extraits [doc:ID].",
+      model: null,
+      temperature: 0.3,
+      styleNotes: null,
+      greeting: "Bonjour, je suis Audrey ! Je vous aide sur l'automatisation.",
+    },
+    {
+      slug: "carole",
+      name: "Carole",
+      expertise: "Instagram et création de contenu : reels, stories, publications, hashtags, design (Canva).",
+      keywords: [
+        "instagram",
+        "insta",
+        "reel",
+        "reels",
+        "story",
+        "stories",
+        "contenu",
+        "création",
+        "design",
+        "canva",
+        "publication",
+        "hashtag",
+      ],
+      systemPrompt: "Tu es Carole, experte Instagram et création de contenu. Cite les extraits [doc:ID].",
+      model: null,
+      temperature: 0.6,
+      styleNotes: null,
+      greeting: "Coucou, moi c'est Carole ! ✨",
+    },
+  ];
+}
+
+/** A company for the in-memory store. */
+export function memoryCompany(overrides: Partial<MemoryCompany> = {}): MemoryCompany {
+  return {
+    id: crypto.randomUUID(),
+    slug: `test-${crypto.randomUUID().slice(0, 8)}`,
+    agents: demoAgents(),
+    ...overrides,
+  };
 }

@@ -16,9 +16,6 @@ import { type Chunk, chunkDocument } from "./chunking.ts";
 /** The width of `documents.embedding`. */
 export const EMBEDDING_DIMENSIONS = 1536;
 
-/** The demo tenant, whose agent-less documents are tagged by `public.tag_demo_agents`. */
-export const DEMO_COMPANY_SLUG = "agence-des-copines";
-
 /** What {@link ingestDocuments} needs. */
 export interface IngestDeps {
   db: Db;
@@ -151,8 +148,12 @@ async function ingestOnce(
       select s.source, public.delete_document_source(${company.slug}, s.source) as deleted
       from unnest(${deleteSources}::text[]) with ordinality as s (source, position)
       order by s.position`;
+    // Documents sent without an agent go to the agent whose keywords they mention (the company's
+    // own agents decide); `agent: "shared"` keeps a document for every agent on purpose.
     const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
-    if (company.slug === DEMO_COMPANY_SLUG && untagged.length > 0) await tagDemoAgents(tx, company, untagged);
+    if (untagged.length > 0) {
+      await tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`;
+    }
 
     const documents = [
       ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
@@ -190,24 +191,6 @@ async function upsertDocument(
   const [row] = await tx<{ new: number; unchanged: number; replaced: number; removed: number }[]>`
     select * from private.upsert_document_chunks(${company.slug}, ${doc.source}, ${tx.json(payload)})`;
   return { new: row.new, unchanged: row.unchanged, replaced: row.replaced, deleted: row.removed };
-}
-
-/**
- * Keyword tagging of the demo tenant's agents, limited to this request's agent-less documents:
- * `tag_demo_agents` looks at every `shared` chunk of the company, so the other shared chunks
- * (documents ingested as shared on purpose) are put back afterwards.
- */
-async function tagDemoAgents(tx: Tx, company: Company, untagged: string[]): Promise<void> {
-  const [{ keep }] = await tx<{ keep: string[] }[]>`
-    select coalesce(array_agg(d.id), '{}') as keep
-    from public.documents d
-    where d.company_id = ${company.slug} and d.agent_owner = 'shared' and d.source <> all(${untagged}::text[])`;
-  await tx`select * from public.tag_demo_agents(${company.slug})`;
-  if (keep.length > 0) {
-    await tx`
-      update public.documents d set agent_owner = 'shared'
-      where d.id = any(${keep}::bigint[]) and d.agent_owner <> 'shared'`;
-  }
 }
 
 async function embed(embedder: Embedder, texts: string[]): Promise<{ vectors: number[][]; tokens: number }> {

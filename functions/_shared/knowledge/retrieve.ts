@@ -8,6 +8,7 @@ import type postgres from "postgres";
 import { contentWords, foldText } from "../providers/lexical.ts";
 import { ProviderError } from "../providers/types.ts";
 import type { Embedder, Reranker } from "../providers/types.ts";
+import { TimeoutError, withTimeout } from "../timeout.ts";
 import { vectorLiteral } from "./ingest.ts";
 
 /** Anything postgres.js can run a tagged query on: the pool or an open transaction. */
@@ -41,6 +42,8 @@ export interface RetrieveOptions {
   threshold?: number;
   /** Metadata the passages must contain (jsonb containment). */
   filter?: Record<string, unknown>;
+  /** The reranker's model for this call (a company's rerank_model); default: the configured one. */
+  rerankModel?: string | null;
   /** The caller's cancellation: checked between steps (an embedding call in flight runs to its end). */
   signal?: AbortSignal;
 }
@@ -89,6 +92,26 @@ interface MatchRow {
 
 /** Retrieves the `count` passages that best answer `question` in a company's knowledge base. */
 export async function retrieve(deps: RetrieveDeps, options: RetrieveOptions): Promise<Retrieval> {
+  const found = await retrieveForAgents(deps, { ...options, agents: [options.agent ?? null] });
+  return { ...found, passages: found.passagesFor(options.agent ?? null) };
+}
+
+/** What {@link retrieveForAgents} returns: each agent's passages from one embedding, query and rerank. */
+export interface AgentsRetrieval extends Omit<Retrieval, "passages"> {
+  /** The agent's best `count` passages (its own documents and the shared ones), best first. */
+  passagesFor(agent: string | null): Passage[];
+}
+
+/**
+ * The candidates of several agents at once, before anyone knows which agent will answer: one
+ * embedding of the question, one query (match_documents for each agent, null: the whole
+ * company), one rerank of their union. A relevance score depends only on the question and the
+ * passage, so each agent's passages come out in the order its own rerank would give them.
+ */
+export async function retrieveForAgents(
+  deps: RetrieveDeps,
+  options: Omit<RetrieveOptions, "agent"> & { agents: (string | null)[] },
+): Promise<AgentsRetrieval> {
   const started = performance.now();
   const count = options.count ?? 5;
   const pool = deps.reranker
@@ -102,25 +125,43 @@ export async function retrieve(deps: RetrieveDeps, options: RetrieveOptions): Pr
 
   const run: SqlRunner = isQueryable(deps.db) ? (fn) => fn(deps.db as Queryable) : deps.db;
   const rows = await run((sql) =>
-    sql<MatchRow[]>`
-      select * from public.match_documents(
+    sql<(MatchRow & { for_agent: string | null })[]>`
+      select a.agent as for_agent, m.*
+      from unnest(${options.agents}::text[]) with ordinality as a (agent, position)
+      cross join lateral public.match_documents(
         ${options.company},
         ${vectorLiteral(embedded.vectors[0])}::extensions.vector,
         ${pool},
         ${options.threshold ?? 0.2},
-        ${options.agent ?? null},
+        a.agent,
         ${fullTextQuery(options.question)},
         ${sql.json((options.filter ?? {}) as postgres.JSONValue)}
-      )`
+      ) m
+      order by a.position`
   );
   const afterMatch = performance.now();
-  const candidates = rows.map(toPassage);
+  const byAgent = new Map<string | null, Passage[]>(options.agents.map((agent) => [agent, []]));
+  const unique = new Map<number, Passage>();
+  for (const row of rows) {
+    const passage = unique.get(Number(row.id)) ?? toPassage(row);
+    unique.set(passage.id, passage);
+    byAgent.get(row.for_agent)!.push(passage);
+  }
+  const candidates = [...unique.values()];
   options.signal?.throwIfAborted();
 
-  const reranked = await rerank(deps, options.question, candidates, count);
+  const reranked = await rerank(deps, options.question, candidates, candidates.length, options.rerankModel);
+  const scores = new Map(reranked.passages.map((p) => [p.id, p.rerankScore]));
   const finished = performance.now();
   return {
-    passages: reranked.passages.slice(0, count),
+    passagesFor(agent) {
+      const own = byAgent.get(agent) ?? [];
+      if (!reranked.ranked) return own.slice(0, count);
+      return own.map((p) => ({ ...p, rerankScore: scores.get(p.id) ?? null }))
+        .filter((p) => p.rerankScore !== null)
+        .sort((a, b) => b.rerankScore! - a.rerankScore!)
+        .slice(0, count);
+    },
     rerank: reranked.status,
     timings: {
       embedMs: round(afterEmbed - started),
@@ -130,7 +171,7 @@ export async function retrieve(deps: RetrieveDeps, options: RetrieveOptions): Pr
     },
     providers: {
       embedding: `${deps.embedder.name}:${deps.embedder.model}`,
-      rerank: deps.reranker ? `${deps.reranker.name}:${deps.reranker.model}` : null,
+      rerank: deps.reranker ? `${deps.reranker.name}:${options.rerankModel ?? deps.reranker.model}` : null,
     },
     candidates: candidates.length,
     embeddingTokens: embedded.tokens,
@@ -156,28 +197,27 @@ async function rerank(
   question: string,
   candidates: Passage[],
   count: number,
-): Promise<{ passages: Passage[]; status: string }> {
-  if (!deps.reranker) return { passages: candidates, status: "skipped: not configured" };
-  if (candidates.length === 0) return { passages: candidates, status: "skipped: no candidates" };
-  const timeoutMs = deps.rerankTimeoutMs ?? 5000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
-  });
-  const call = deps.reranker.rerank(question, candidates.map((p) => p.content), count);
+  model?: string | null,
+): Promise<{ passages: Passage[]; status: string; ranked: boolean }> {
+  if (!deps.reranker) return { passages: candidates, status: "skipped: not configured", ranked: false };
+  if (candidates.length === 0) {
+    return { passages: candidates, status: "skipped: no candidates", ranked: false };
+  }
+  const reranker = deps.reranker;
   try {
-    const hits = await Promise.race([call, timeout]);
-    if (hits === "timeout") {
-      call.catch(() => {}); // it may still fail later; nobody is waiting for it any more
-      return { passages: candidates, status: "failed: timeout" };
-    }
+    const hits = await withTimeout(
+      "rerank",
+      deps.rerankTimeoutMs ?? 5000,
+      () => reranker.rerank(question, candidates.map((p) => p.content), count, model ? { model } : {}),
+    );
     const passages = hits.map((hit) => ({ ...candidates[hit.index], rerankScore: hit.score }));
-    return { passages, status: deps.reranker.name };
+    return { passages, status: reranker.name, ranked: true };
   } catch (error) {
+    if (error instanceof TimeoutError) {
+      return { passages: candidates, status: "failed: timeout", ranked: false };
+    }
     const reason = error instanceof ProviderError ? error.reason : "error";
-    return { passages: candidates, status: `failed: ${reason}` };
-  } finally {
-    clearTimeout(timer);
+    return { passages: candidates, status: `failed: ${reason}`, ranked: false };
   }
 }
 

@@ -31,12 +31,17 @@ export function createCohereReranker(options: CohereRerankerOptions): Reranker {
   });
   const model = options.model;
 
-  async function rerank(query: string, documents: string[], topN: number): Promise<RerankHit[]> {
+  async function rerank(
+    query: string,
+    documents: string[],
+    topN: number,
+    call: { model?: string } = {},
+  ): Promise<RerankHit[]> {
     if (documents.length === 0 || topN <= 0) return [];
     const deadline = startDeadline(options.timeoutMs);
     try {
       const response = await client.rerank(
-        { model, query, documents, topN: Math.min(topN, documents.length) },
+        { model: call.model ?? model, query, documents, topN: Math.min(topN, documents.length) },
         { abortSignal: deadline.signal },
       );
       const results = Array.isArray(response?.results) ? response.results : undefined;

@@ -82,11 +82,19 @@ export interface RerankHit {
   score: number;
 }
 
-/** Reorders documents by relevance to a query. Results are sorted, best first, at most `topN`. */
+/**
+ * Reorders documents by relevance to a query. Results are sorted, best first, at most `topN`.
+ * `model` overrides the configured one (a company's rerank_model).
+ */
 export interface Reranker {
   readonly name: string;
   readonly model: string;
-  rerank(query: string, documents: string[], topN: number): Promise<RerankHit[]>;
+  rerank(
+    query: string,
+    documents: string[],
+    topN: number,
+    options?: { model?: string },
+  ): Promise<RerankHit[]>;
 }
 
 /** Why a provider call failed. */

@@ -1,13 +1,9 @@
--- log_activity appends to a company's realtime feed, for members and for service_role.
+-- log_activity appends to a company's realtime feed, for members and for service_role; an
+-- activity's conversation must be the company's own.
 begin;
-select plan(15);
+select plan(18);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('member@tenant-a.test') as member_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
-select tests.add_member(:'company_a', :'member_a', 'member');
+select * from tests.two_companies() \gset
 
 select tests.act_as(:'owner_a');
 select public.log_activity('tenant-a', 'order.created', 'Nouvelle commande') as by_slug \gset
@@ -63,6 +59,22 @@ select ok(exists (
   select 1 from pg_catalog.pg_publication_tables
   where pubname = 'supabase_realtime' and schemaname = 'public' and tablename = 'activities'
 ), 'activities stream through the supabase_realtime publication');
+
+-- An activity links only to the company's own conversations; another company's and a random id
+-- get one and the same error, which tells nothing of whether the conversation exists.
+select tests.reset_role();
+insert into public.conversations (id, company_id, channel, external_id)
+  values ('00000000-0000-4000-8000-0000000000b1', :'company_b', 'widget', 'conv-b');
+select tests.act_as_service_role();
+select throws_ok($$select public.log_activity('tenant-a', 'x', 'Lien', p_conversation_id => '00000000-0000-4000-8000-0000000000b1')$$,
+  '22023', 'log_activity: no conversation 00000000-0000-4000-8000-0000000000b1 in this company',
+  'another company''s conversation cannot be linked, not even by the service role');
+select throws_ok($$select public.log_activity('tenant-a', 'x', 'Lien', p_conversation_id => '00000000-0000-4000-8000-00000000dead')$$,
+  '22023', 'log_activity: no conversation 00000000-0000-4000-8000-00000000dead in this company',
+  'a conversation that does not exist gets the same error (no foreign-key message)');
+select tests.act_as(:'owner_a');
+select throws_ok($$select public.log_activity('tenant-a', 'x', 'Lien', p_conversation_id => '00000000-0000-4000-8000-0000000000b1')$$,
+  '22023', null, 'an owner cannot link another company''s conversation either');
 
 select * from finish();
 rollback;

@@ -106,7 +106,7 @@ select throws_ok(
   $$select * from public.match_documents('tenant-a', null)$$,
   '22023', 'match_documents: query embedding must not be null', 'a null query embedding is refused');
 select throws_ok(
-  $$select * from public.match_documents_audrey()$$,
+  $$select * from public.match_documents_audrey('tenant-a', null)$$,
   '22023', 'match_documents: query embedding must not be null', 'the wrappers need a query embedding too');
 select throws_ok(
   format($$select * from public.match_documents('tenant-a', %L, p_filter => '[1]')$$, :'q'),

@@ -1,7 +1,7 @@
 -- tag_documents_by_keywords gives an agent the shared chunks matching its keywords, returns
 -- exactly how many, leaves other agents' chunks and other companies alone; admins only.
 begin;
-select plan(16);
+select plan(18);
 
 select tests.create_user('owner@tenant-a.test') as owner_a \gset
 select tests.create_user('admin@tenant-a.test') as admin_a \gset
@@ -62,10 +62,23 @@ select tests.act_as_anon();
 select throws_ok($$select public.tag_documents_by_keywords('audrey', array['%kajabi%'], 'tenant-a')$$,
   '42501', null, 'anon cannot execute tag_documents_by_keywords');
 
+-- The company's own agents decide (no keyword list in the schema): whole words, most mentions win.
+select tests.reset_role();
+insert into public.agents (company_id, slug, name, keywords, system_prompt)
+values
+  (:'company_a', 'audrey', 'Audrey', array['tunnel', 'kajabi', 'zapier'], 'Tu es Audrey.'),
+  (:'company_a', 'carole', 'Carole', array['insta', 'instagram', 'reels', 'zapier'], 'Tu es Carole.');
+insert into public.documents (company_id, source, content)
+values ('tenant-a', 'plugin', 'Installer le plugin puis redémarrer');
 select tests.act_as_service_role();
-select results_eq($$select agent, tagged from public.tag_demo_agents('tenant-a')$$,
-  $$values ('audrey', 2), ('carole', 1)$$,
-  'tag_demo_agents applies the demo keyword lists, Audrey''s first');
+select results_eq($$select agent, tagged from public.tag_documents_by_agent_keywords('tenant-a')$$,
+  $$values ('audrey', 1), ('carole', 1)$$,
+  'tag_documents_by_agent_keywords gives shared chunks to the agent whose keywords they mention most');
+select results_eq($$select source, agent_owner from public.documents where company_id = 'tenant-a' order by source$$,
+  $$values ('autre', 'shared'), ('funnel', 'shared'), ('kajabi', 'audrey'), ('plugin', 'shared'), ('reels', 'carole'), ('tunnel', 'audrey')$$,
+  'Kajabi+Zapier goes to Audrey (two of her words, one of Carole''s); "Installer" is not the word "insta"');
+select is((select count(*)::int from public.tag_documents_by_agent_keywords('tenant-b')), 0,
+  'a company without agents keeps its chunks shared');
 
 select * from finish();
 rollback;

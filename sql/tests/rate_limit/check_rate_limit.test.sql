@@ -53,8 +53,12 @@ select tests.reset_role();
 select tests.create_company('tenant-a', tests.create_user('owner@tenant-a.test')) as company_a \gset
 update public.company_rag_configs set rate_limit_messages = 5, rate_limit_window_seconds = 30 where company_id = 'tenant-a';
 select tests.act_as_service_role();
-select results_eq(format('select * from public.company_rate_limit(%L)', :'company_a'), $$values (5, 30)$$,
-  'company_rate_limit returns the company''s configured messages and window');
+select results_eq(
+  format($$select (s ->> 'rate_limit_messages')::int, (s ->> 'rate_limit_window_seconds')::int, (s ->> 'visitor_turns_per_minute')::int
+    from private.chat_settings(%L, '{"rate_limit_messages": 10, "rate_limit_window_seconds": 60, "visitor_turns_per_minute": 20,
+      "address_turns_per_minute": 60, "company_turns_per_minute": 600, "company_tokens_per_day": 1000}') as s$$, :'company_a'),
+  $$values (5, 30, 20)$$,
+  'a company''s configured limits override the functions'' defaults; what it leaves null keeps the default');
 
 select * from finish();
 rollback;

@@ -16,8 +16,9 @@ select is(
 );
 select set_eq(
   $$select jobname::text, schedule::text from cron.job$$,
-  $$values ('comptoir-promote-large-tenants', '* * * * *'), ('comptoir-rate-limit-cleanup', '*/5 * * * *')$$,
-  'the migrations scheduled both jobs'
+  $$values ('comptoir-promote-large-tenants', '* * * * *'), ('comptoir-rate-limit-cleanup', '*/5 * * * *'),
+    ('comptoir-token-usage-cleanup', '17 3 * * *')$$,
+  'the migrations scheduled their jobs (HNSW promotion, rate-limit and token-usage sweeps)'
 );
 select is_empty(
   $$select 1 from pg_catalog.pg_db_role_setting s

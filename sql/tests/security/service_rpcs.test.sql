@@ -14,7 +14,9 @@ select results_eq($$
     'public.conversation_is_paused(uuid)',
     'public.check_rate_limit(text,integer,integer,timestamp with time zone)',
     'public.peek_rate_limit(text,integer,integer,timestamp with time zone)',
-    'public.company_rate_limit(text)'
+    'public.chat_begin_turn(text,text,text,text,text,boolean,text,jsonb,jsonb,integer,integer,timestamp with time zone)',
+    'public.chat_finish_turn(uuid,uuid,text,jsonb,jsonb,jsonb,timestamp with time zone)',
+    'public.chat_allowance(text,text,text,text,jsonb,timestamp with time zone)'
   ]) as f (sig)
 $$, $$
   select f.sig, false, false, true
@@ -25,7 +27,9 @@ $$, $$
     'public.conversation_is_paused(uuid)',
     'public.check_rate_limit(text,integer,integer,timestamp with time zone)',
     'public.peek_rate_limit(text,integer,integer,timestamp with time zone)',
-    'public.company_rate_limit(text)'
+    'public.chat_begin_turn(text,text,text,text,text,boolean,text,jsonb,jsonb,integer,integer,timestamp with time zone)',
+    'public.chat_finish_turn(uuid,uuid,text,jsonb,jsonb,jsonb,timestamp with time zone)',
+    'public.chat_allowance(text,text,text,text,jsonb,timestamp with time zone)'
   ]) as f (sig)
 $$, 'the chat and rate-limit RPCs are executable by service_role only');
 select ok(has_function_privilege('authenticated', 'public.resolve_escalation(uuid)', 'execute')
