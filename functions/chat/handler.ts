@@ -24,7 +24,7 @@ export function createHandler(deps: ChatDeps & { auth: Authenticate }) {
 
   return serveJson({ name: "chat", methods: ["POST"] }, async function (req) {
     // The widget's publishable key (or a server's secret key); visitors are not signed in.
-    await deps.auth(req, ["secret", "publishable"]);
+    await deps.auth(req, ["publishable", "secret"]);
     const body = await readJson(req, ChatRequest, { maxBytes: 64 * 1024 });
     const input = { ...body, address: req.headers.get(CLIENT_ADDRESS_HEADER) };
     if (!input.stream) return json(200, await turns.run(input));

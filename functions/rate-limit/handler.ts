@@ -17,7 +17,7 @@ export interface RateLimitDeps {
 
 export function createHandler(deps: RateLimitDeps) {
   return serveJson({ name: "rate-limit", methods: ["GET"] }, async function (req) {
-    await deps.auth(req, ["secret", "publishable"]);
+    await deps.auth(req, ["publishable", "secret"]);
     const query = readQuery(req, RateLimitQuery);
     const state = await deps.store.allowance({
       company: query.company_id,

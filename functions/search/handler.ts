@@ -5,6 +5,7 @@
  * admin/owner of the company (whose search then runs under RLS as that user).
  */
 import type { Authenticate } from "../_shared/auth.ts";
+import type { ChatDefaults } from "../_shared/chat/store.ts";
 import type { Db } from "../_shared/db.ts";
 import { HttpError, json, readJson, serveJson } from "../_shared/http.ts";
 import { authorizeCompanyAdmin } from "../_shared/knowledge/access.ts";
@@ -20,6 +21,8 @@ export interface SearchHandlerDeps {
   reranker: Reranker | null;
   /** Longest wait for the reranker (default: retrieve's). */
   rerankTimeoutMs?: number;
+  /** The functions' defaults of the company settings the search applies (env.ts). */
+  defaults: ChatDefaults;
 }
 
 export function createHandler(deps: SearchHandlerDeps) {
@@ -30,11 +33,24 @@ export function createHandler(deps: SearchHandlerDeps) {
     const run: SqlRunner = caller.kind === "user"
       ? (fn) => deps.db.asUser(caller.claims, fn)
       : (fn) => deps.db.asService(fn);
+    // What the bot would retrieve: the company's own threshold and rerank model, as the chat uses them.
+    const [{ settings }] = await deps.db.asService((tx) =>
+      tx`select private.chat_settings(${company.id}::uuid, ${
+        tx.json(deps.defaults as never)
+      }::jsonb) as settings`
+    );
     let result;
     try {
       result = await retrieve(
         { db: run, embedder: deps.embedder, reranker: deps.reranker, rerankTimeoutMs: deps.rerankTimeoutMs },
-        { company: company.slug, agent: body.agent, question: body.query, count: body.count },
+        {
+          company: company.slug,
+          agent: body.agent,
+          question: body.query,
+          count: body.count,
+          threshold: Number(settings.match_threshold),
+          rerankModel: settings.rerank_model ?? null,
+        },
       );
     } catch (error) {
       if (error instanceof ProviderError) {

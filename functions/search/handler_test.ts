@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createDb } from "../_shared/db.ts";
+import { TEST_DEFAULTS } from "../_shared/chat/testing.ts";
 import { createOfflineEmbedder } from "../_shared/providers/offline.ts";
 import { type Embedder, ProviderError } from "../_shared/providers/types.ts";
 import { ingestDocuments } from "../_shared/knowledge/ingest.ts";
@@ -12,7 +13,7 @@ const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/p
 const auth = await stackAuthenticator();
 
 function handlerWith(embedder: Embedder) {
-  return createHandler({ db, auth, embedder, reranker: null });
+  return createHandler({ db, auth, embedder, reranker: null, defaults: TEST_DEFAULTS });
 }
 
 async function post(

@@ -11,4 +11,5 @@ Deno.serve(createHandler({
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
   embedder: providers.embedder,
   reranker: providers.reranker,
+  defaults: env.chat,
 }));

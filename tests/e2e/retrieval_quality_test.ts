@@ -60,6 +60,7 @@ Deno.test({
           company: tenant.slug,
           question: q.question,
           count: 5,
+          threshold: 0.2,
         });
         const at = result.passages.findIndex((p) => p.source === q.expected);
         ranks.push({ lang: q.lang, rank: at < 0 ? null : at + 1 });

@@ -6,6 +6,7 @@
  * failure leaves the knowledge base as it was.
  */
 import type { Db, Tx } from "../db.ts";
+import { dbStep } from "../errors.ts";
 import { HttpError } from "../http.ts";
 import { ProviderError } from "../providers/types.ts";
 import type { Embedder } from "../providers/types.ts";
@@ -116,12 +117,15 @@ async function ingestOnce(
   const sources = prepared.map((doc) => doc.source);
 
   // 1. What is stored for these documents (one query for the whole request).
-  const stored = sources.length === 0 ? [] : await db.asService((tx) =>
-    tx<StoredChunk[]>`
-      select d.source, d.chunk_index, d.content_hash, d.embedding_model
-      from public.documents d
-      where d.company_id = ${company.slug} and d.source = any(${sources}::text[])`
-  );
+  const stored = sources.length === 0
+    ? []
+    : await dbStep("ingest", () =>
+      db.asService((tx) =>
+        tx<StoredChunk[]>`
+        select d.source, d.chunk_index, d.content_hash, d.embedding_model
+        from public.documents d
+        where d.company_id = ${company.slug} and d.source = any(${sources}::text[])`
+      ));
   const known = new Map(stored.map((row) => [`${row.source}\u0000${row.chunk_index}`, row]));
   const needsEmbedding = prepared.flatMap((doc) =>
     doc.chunks.filter((chunk) => {
@@ -139,32 +143,36 @@ async function ingestOnce(
     needsEmbedding.forEach(({ chunk }, i) => vectors.set(chunk, vectorLiteral(result.vectors[i])));
   }
 
-  // 3. One short transaction: one statement per document, pipelined, then deletions and tagging.
-  return await db.asService(async (tx) => {
-    const written = await Promise.all(
-      prepared.map((doc) => upsertDocument(tx, company, doc, vectors, embedder)),
-    );
-    const deleted = deleteSources.length === 0 ? [] : await tx<{ source: string; deleted: number }[]>`
+  // 3. One short transaction: one statement per document, pipelined, then deletions and tagging
+  // (retried whole on a lost connection: every statement is an idempotent upsert or delete).
+  return await dbStep("ingest", () =>
+    db.asService(async (tx) => {
+      const written = await Promise.all(
+        prepared.map((doc) => upsertDocument(tx, company, doc, vectors, embedder)),
+      );
+      const deleted = deleteSources.length === 0 ? [] : await tx<{ source: string; deleted: number }[]>`
       select s.source, public.delete_document_source(${company.slug}, s.source) as deleted
       from unnest(${deleteSources}::text[]) with ordinality as s (source, position)
       order by s.position`;
-    // Documents sent without an agent go to the agent whose keywords they mention (the company's
-    // own agents decide); `agent: "shared"` keeps a document for every agent on purpose.
-    const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
-    if (untagged.length > 0) {
-      await tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`;
-    }
+      // Documents sent without an agent go to the agent whose keywords they mention (the company's
+      // own agents decide); `agent: "shared"` keeps a document for every agent on purpose.
+      const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
+      if (untagged.length > 0) {
+        await tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`;
+      }
 
-    const documents = [
-      ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
-      ...deleted.map((row) => ({ source: row.source, chunks: { ...zero(), deleted: row.deleted } })),
-    ];
-    const chunks = zero();
-    for (const doc of documents) {
-      for (const key of ["new", "unchanged", "replaced", "deleted"] as const) chunks[key] += doc.chunks[key];
-    }
-    return { chunks, documents, usage: { embedding_tokens: tokens, embedding_model: embedder.model } };
-  });
+      const documents = [
+        ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
+        ...deleted.map((row) => ({ source: row.source, chunks: { ...zero(), deleted: row.deleted } })),
+      ];
+      const chunks = zero();
+      for (const doc of documents) {
+        for (const key of ["new", "unchanged", "replaced", "deleted"] as const) {
+          chunks[key] += doc.chunks[key];
+        }
+      }
+      return { chunks, documents, usage: { embedding_tokens: tokens, embedding_model: embedder.model } };
+    }));
 }
 
 async function upsertDocument(

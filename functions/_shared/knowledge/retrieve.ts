@@ -34,12 +34,12 @@ export interface RetrieveOptions {
   /** Only this agent's documents and the shared ones; all the company's when absent. */
   agent?: string | null;
   question: string;
-  /** Passages returned. Default 5. */
-  count?: number;
+  /** Passages returned (the company's match_count for the chat, the request's for search). */
+  count: number;
   /** Candidates fetched for the reranker (ignored without one). Default max(4 × count, 20), at most 100. */
   candidates?: number;
-  /** Minimum cosine similarity of the vector list. Default 0.2, as company_rag_configs. */
-  threshold?: number;
+  /** Minimum cosine similarity of the vector list (the company's match_threshold). */
+  threshold: number;
   /** Metadata the passages must contain (jsonb containment). */
   filter?: Record<string, unknown>;
   /** The reranker's model for this call (a company's rerank_model); default: the configured one. */
@@ -104,16 +104,17 @@ export interface AgentsRetrieval extends Omit<Retrieval, "passages"> {
 
 /**
  * The candidates of several agents at once, before anyone knows which agent will answer: one
- * embedding of the question, one query (match_documents for each agent, null: the whole
- * company), one rerank of their union. A relevance score depends only on the question and the
+ * embedding of the question, one search of the whole company (match_documents without an agent,
+ * a pool for each agent), one rerank. A relevance score depends only on the question and the
  * passage, so each agent's passages come out in the order its own rerank would give them.
+ * (null in `agents`: the whole company.)
  */
 export async function retrieveForAgents(
   deps: RetrieveDeps,
   options: Omit<RetrieveOptions, "agent"> & { agents: (string | null)[] },
 ): Promise<AgentsRetrieval> {
   const started = performance.now();
-  const count = options.count ?? 5;
+  const count = options.count;
   const pool = deps.reranker
     ? Math.min(Math.max(options.candidates ?? Math.max(4 * count, 20), count), 100)
     : count;
@@ -123,31 +124,32 @@ export async function retrieveForAgents(
   const afterEmbed = performance.now();
   options.signal?.throwIfAborted();
 
+  // Several agents: one search over the whole company, with a pool for each of them, then each
+  // agent's candidates (its own and the shared ones) are taken from it.
+  const wholeCompany = options.agents.length > 1;
   const run: SqlRunner = isQueryable(deps.db) ? (fn) => fn(deps.db as Queryable) : deps.db;
   const rows = await run((sql) =>
-    sql<(MatchRow & { for_agent: string | null })[]>`
-      select a.agent as for_agent, m.*
-      from unnest(${options.agents}::text[]) with ordinality as a (agent, position)
-      cross join lateral public.match_documents(
+    sql<MatchRow[]>`
+      select * from public.match_documents(
         ${options.company},
         ${vectorLiteral(embedded.vectors[0])}::extensions.vector,
-        ${pool},
-        ${options.threshold ?? 0.2},
-        a.agent,
+        ${wholeCompany ? Math.min(pool * options.agents.length, 1000) : pool},
+        ${options.threshold},
+        ${wholeCompany ? null : options.agents[0]},
         ${fullTextQuery(options.question)},
         ${sql.json((options.filter ?? {}) as postgres.JSONValue)}
-      ) m
-      order by a.position`
+      )`
   );
   const afterMatch = performance.now();
-  const byAgent = new Map<string | null, Passage[]>(options.agents.map((agent) => [agent, []]));
-  const unique = new Map<number, Passage>();
-  for (const row of rows) {
-    const passage = unique.get(Number(row.id)) ?? toPassage(row);
-    unique.set(passage.id, passage);
-    byAgent.get(row.for_agent)!.push(passage);
-  }
-  const candidates = [...unique.values()];
+  const candidates = rows.map(toPassage);
+  const byAgent = new Map<string | null, Passage[]>(options.agents.map((agent) => [
+    agent,
+    candidates.filter((p) =>
+      agent === null || !wholeCompany || p.agentOwner === agent || p.agentOwner === "shared"
+    )
+      .slice(0, pool),
+  ]));
+
   options.signal?.throwIfAborted();
 
   const reranked = await rerank(deps, options.question, candidates, candidates.length, options.rerankModel);

@@ -87,7 +87,12 @@ dbTest(
     await withKnowledgeBase(async ({ db, tenant }) => {
       const result = await retrieve(
         { db: db.sql, embedder: createOfflineEmbedder(), reranker: null },
-        { company: tenant.slug, question: "Comment créer un tunnel de vente dans Kajabi ?", count: 3 },
+        {
+          company: tenant.slug,
+          question: "Comment créer un tunnel de vente dans Kajabi ?",
+          count: 3,
+          threshold: 0.2,
+        },
       );
       assert.equal(result.passages[0].source, "kajabi.md");
       assert.equal(result.rerank, "skipped: not configured");
@@ -144,9 +149,14 @@ dbTest("retrieve: Cohere's order replaces the fused one, with its scores", async
 dbTest("retrieve: a failing reranker (500) keeps the fused order and says so", async () => {
   await withKnowledgeBase(async ({ tenant, fake, deps }) => {
     const question = "Comment relier Zapier à mon formulaire ?";
-    const plain = await retrieve({ ...deps(), reranker: null }, { company: tenant.slug, question, count: 3 });
+    const plain = await retrieve({ ...deps(), reranker: null }, {
+      company: tenant.slug,
+      question,
+      count: 3,
+      threshold: 0.2,
+    });
     fake.setDefault("rerank", { status: 500 });
-    const result = await retrieve(deps(), { company: tenant.slug, question, count: 3 });
+    const result = await retrieve(deps(), { company: tenant.slug, question, count: 3, threshold: 0.2 });
     assert.equal(result.rerank, "failed: http 500");
     assert.deepEqual(result.passages.map((p) => p.id), plain.passages.map((p) => p.id));
     assert.equal(result.passages[0].source, "zapier.md");
@@ -161,6 +171,8 @@ dbTest("retrieve: a hanging reranker times out; the fused order is kept and flag
     const slowProvider = await retrieve(deps({ PROVIDER_TIMEOUT_MS: "200" }), {
       company: tenant.slug,
       question,
+      count: 5,
+      threshold: 0.2,
     });
     assert.equal(slowProvider.rerank, "failed: timeout");
     assert.equal(slowProvider.passages[0].source, "zapier.md");
@@ -169,6 +181,8 @@ dbTest("retrieve: a hanging reranker times out; the fused order is kept and flag
     const ours = await retrieve({ ...deps({ PROVIDER_TIMEOUT_MS: "1500" }), rerankTimeoutMs: 100 }, {
       company: tenant.slug,
       question,
+      count: 5,
+      threshold: 0.2,
     });
     assert.equal(ours.rerank, "failed: timeout");
     assert.ok(performance.now() - started < 1000);

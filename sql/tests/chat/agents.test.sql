@@ -2,14 +2,7 @@
 begin;
 select plan(9);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('admin@tenant-a.test') as admin_a \gset
-select tests.create_user('member@tenant-a.test') as member_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
-select tests.add_member(:'company_a', :'admin_a', 'admin');
-select tests.add_member(:'company_a', :'member_a', 'member');
+select * from tests.two_companies() \gset
 
 select tests.act_as(:'admin_a');
 select lives_ok(format($$insert into public.agents (company_id, slug, name, keywords, system_prompt)

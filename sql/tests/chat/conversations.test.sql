@@ -3,11 +3,8 @@
 begin;
 select plan(16);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
+select * from tests.two_companies() \gset
 select tests.create_user('outsider@tenant-b.test') as outsider \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
 
 select tests.act_as_service_role();
 

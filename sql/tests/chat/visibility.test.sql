@@ -4,12 +4,7 @@
 begin;
 select plan(17);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('member@tenant-a.test') as member_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
-select tests.add_member(:'company_a', :'member_a', 'member');
+select * from tests.two_companies() \gset
 
 select tests.act_as_service_role();
 select public.ensure_conversation('tenant-a', 'widget', 'widget-1', 'visitor-1') as widget_a \gset

@@ -121,7 +121,11 @@ select is((select count(*)::int from promoted_result r join public.documents d u
   'all of them the tenant''s own');
 -- Whether match_documents picks the GIN or the tenant btree here depends on a 200-chunk tenant's
 -- statistics; what must hold is that a member's query can read the GIN at all (btree_gin's
--- operator class needs no EXECUTE grant): a full-text-only predicate that nothing else serves.
+-- operator class needs no EXECUTE grant): a full-text-only predicate that nothing else serves
+-- (the tenant btree, which the policy's company condition could use, is dropped for this check).
+reset role;
+drop index public.documents_company_id_agent_owner_idx;
+select tests.act_as(:'owner_small');
 set local enable_seqscan = off;
 select pg_temp.fts_scans() as before_direct \gset
 select count(*) as direct_matches from public.documents

@@ -13,12 +13,8 @@ as $$
     || array_fill(0::float8, array[1536 - p_axis]))::extensions.vector
 $$;
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('member@tenant-b.test') as member_b \gset
+select * from tests.two_companies() \gset
 select tests.create_user('stranger@nowhere.test') as stranger \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', tests.create_user('owner@tenant-b.test')) as company_b \gset
-select tests.add_member(:'company_b', :'member_b', 'member');
 select pg_temp.vec(1, 2) as q \gset
 
 insert into public.documents (company_id, source, content, embedding, agent_owner, metadata)

@@ -6,9 +6,7 @@
 begin;
 select plan(20);
 
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_company('tenant-a', tests.create_user('owner@tenant-a.test')) as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
+select * from tests.two_companies() \gset
 
 -- No embeddings: promotion is about the flag, not the vectors.
 insert into public.documents (company_id, source, chunk_index, content)

@@ -2,13 +2,7 @@
 begin;
 select plan(12);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('member@tenant-a.test') as member_a \gset
-select tests.create_user('member@tenant-b.test') as member_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', tests.create_user('owner@tenant-b.test')) as company_b \gset
-select tests.add_member(:'company_a', :'member_a', 'member');
-select tests.add_member(:'company_b', :'member_b', 'member');
+select * from tests.two_companies() \gset
 
 insert into public.documents (company_id, source, content)
 values ('tenant-a', 'a1', 'Chunk A1'), ('tenant-a', 'a2', 'Chunk A2'), ('tenant-b', 'b1', 'Chunk B1');

@@ -3,13 +3,7 @@
 begin;
 select plan(18);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('admin@tenant-a.test') as admin_a \gset
-select tests.create_user('member@tenant-a.test') as member_a \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', tests.create_user('owner@tenant-b.test')) as company_b \gset
-select tests.add_member(:'company_a', :'admin_a', 'admin');
-select tests.add_member(:'company_a', :'member_a', 'member');
+select * from tests.two_companies() \gset
 
 insert into public.documents (company_id, source, content, agent_owner)
 values

@@ -2,12 +2,7 @@
 begin;
 select plan(8);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_user('member@tenant-b.test') as member_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
-select tests.add_member(:'company_b', :'member_b', 'member');
+select * from tests.two_companies() \gset
 select public.log_activity('tenant-a', 'order.created', 'Commande A') as activity_a \gset
 select public.log_activity('tenant-b', 'order.created', 'Commande B') as activity_b \gset
 

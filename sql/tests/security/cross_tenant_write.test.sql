@@ -2,10 +2,7 @@
 begin;
 select plan(13);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('owner@tenant-b.test') as owner_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', :'owner_b') as company_b \gset
+select * from tests.two_companies() \gset
 select public.log_activity('tenant-a', 'order.created', 'Commande A') as activity_a \gset
 
 select tests.act_as(:'owner_b');
@@ -36,8 +33,8 @@ select throws_ok('truncate public.activities', '42501', null,
 select tests.reset_role();
 select is((select name from public.companies where id = :'company_a'), 'Tenant A',
   'company A is unchanged after the attempts');
-select is((select count(*)::int from public.company_members where company_id = :'company_a'), 1,
-  'company A still has exactly its one member');
+select is((select count(*)::int from public.company_members where company_id = :'company_a'), 3,
+  'company A still has exactly its three members');
 
 select * from finish();
 rollback;

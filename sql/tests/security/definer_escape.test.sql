@@ -2,11 +2,7 @@
 begin;
 select plan(12);
 
-select tests.create_user('owner@tenant-a.test') as owner_a \gset
-select tests.create_user('member@tenant-b.test') as member_b \gset
-select tests.create_company('tenant-a', :'owner_a') as company_a \gset
-select tests.create_company('tenant-b', tests.create_user('owner@tenant-b.test')) as company_b \gset
-select tests.add_member(:'company_b', :'member_b', 'member');
+select * from tests.two_companies() \gset
 
 select tests.act_as(:'member_b');
 
