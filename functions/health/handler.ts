@@ -5,6 +5,7 @@
  */
 import type { Sql } from "../_shared/db.ts";
 import { json, serveJson } from "../_shared/http.ts";
+import { withTimeout } from "../_shared/timeout.ts";
 import type { HealthResponse } from "../../types/api.ts";
 
 export interface HealthDeps {
@@ -33,12 +34,8 @@ async function checkDatabase(deps: HealthDeps): Promise<[
   HealthResponse["services"]["database"],
   HealthResponse["services"]["migrations"],
 ]> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timeout")), deps.timeoutMs ?? 3000);
-  });
   try {
-    const rows = await Promise.race([
+    const rows = await withTimeout("health", deps.timeoutMs ?? 3000, () =>
       deps.sql`select
           to_regclass('supabase_migrations.schema_migrations') is not null as tracked,
           (select count(*)::int from supabase_migrations.schema_migrations) as applied,
@@ -48,15 +45,11 @@ async function checkDatabase(deps: HealthDeps): Promise<[
           if ((error as { code?: string }).code !== "42P01") throw error;
           await deps.sql`select 1`;
           return [{ tracked: false, applied: 0, latest: null }];
-        }),
-      timeout,
-    ]);
+        }));
     const { applied, latest } = rows[0] as { applied: number; latest: string | null };
     const status = latest !== null && latest >= deps.schemaVersion ? "ok" : "behind";
     return ["ok", { status, applied, latest, expected: deps.schemaVersion }];
   } catch {
     return ["unreachable", { status: "unknown", applied: null, latest: null, expected: deps.schemaVersion }];
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import * as jose from "jose";
-import { mintJwt, mintLegacyJwt, stack } from "../../tests/support/stack.ts";
+import { mintJwt, mintLegacyJwt, signingJwk, stack } from "../../tests/support/stack.ts";
 import {
   createGateway,
   createKeyMapper,
@@ -16,13 +16,8 @@ const info = { remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 } 
 
 /** The stack's keys as the gateway holds them (the signing key of this test run). */
 async function platformKeys(legacy = stack.legacy): Promise<PlatformKeys> {
-  const file = Deno.env.get("COMPTOIR_SIGNING_KEY_FILE");
-  const privateJwk = file ? JSON.parse(await Deno.readTextFile(file)) : {
-    ...await jose.exportJWK((await jose.generateKeyPair("ES256", { extractable: true })).privateKey),
-    kid: "k1",
-  };
   return await createPlatformKeys({
-    privateJwk,
+    privateJwk: await signingJwk(),
     publishableKey: stack.publishableKey,
     secretKey: stack.secretKey,
     legacy,

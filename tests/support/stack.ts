@@ -43,8 +43,13 @@ const signingKey = (async () => {
     jwk = { ...await jose.exportJWK(privateKey), kid: crypto.randomUUID(), alg: "ES256" };
   }
   const { d: _private, ...publicJwk } = jwk;
-  return { kid: jwk.kid!, key: await jose.importJWK(jwk, "ES256"), publicJwk };
+  return { kid: jwk.kid!, key: await jose.importJWK(jwk, "ES256"), publicJwk, privateJwk: jwk };
 })();
+
+/** The stack's signing key as a private JWK (what the local platform signs with). */
+export async function signingJwk(): Promise<jose.JWK> {
+  return (await signingKey).privateJwk;
+}
 
 /** The JWKS the functions get: the public signing key, and the legacy secret on the local profile. */
 export async function stackJwks(): Promise<{ keys: Record<string, unknown>[] }> {

@@ -5,6 +5,7 @@
  * function. `messages` and `escalations` are exposed for assertions.
  */
 import type { ChatSource } from "../../../types/api.ts";
+import { DEFAULT_BUDGET } from "./prompt.ts";
 import type {
   AgentRow,
   AllowanceOutcome,
@@ -230,7 +231,7 @@ export function createMemoryChatStore(options: {
       const s = settingsOf(c);
       const history = conv.messages
         .filter((m) => m.key !== start.key && m.key !== `${start.key}#reply`)
-        .slice(-(options.historyMessages ?? 10))
+        .slice(-(options.historyMessages ?? DEFAULT_BUDGET.historyMessages))
         .map((m) => ({ role: m.role, content: m.content }));
       return Promise.resolve({
         outcome: "turn",

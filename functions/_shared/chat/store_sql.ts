@@ -7,6 +7,7 @@
 import type { Db } from "../db.ts";
 import { dbStep } from "../errors.ts";
 import type { ChatMessage } from "../providers/types.ts";
+import { DEFAULT_BUDGET } from "./prompt.ts";
 import type { AgentRow, AllowanceOutcome, BeginOutcome, ChatDefaults, ChatStore, Refusal } from "./store.ts";
 
 export interface SqlChatStoreOptions {
@@ -14,7 +15,7 @@ export interface SqlChatStoreOptions {
   defaults: ChatDefaults;
   /** statement_timeout of each step. Default 5,000 ms. */
   statementMs?: number;
-  /** Messages of history a turn reads. Default 10. */
+  /** Messages of history a turn reads. Default: the prompt budget's. */
   historyMessages?: number;
   /** A key's message older than this without an answer is answered again on a retry. Default 150 s. */
   staleSeconds?: number;
@@ -50,7 +51,9 @@ export function createSqlChatStore(options: SqlChatStoreOptions): ChatStore {
             p_visitor => ${start.visitorId}, p_message => ${start.message},
             p_idempotency_key => ${start.key}, p_client_key => ${start.clientKey},
             p_address => ${start.address}, p_metadata => ${tx.json(start.metadata as Json)}::jsonb,
-            p_defaults => ${tx.json(defaults)}::jsonb, p_history => ${options.historyMessages ?? 10}::int,
+            p_defaults => ${tx.json(defaults)}::jsonb, p_history => ${
+            options.historyMessages ?? DEFAULT_BUDGET.historyMessages
+          }::int,
             p_stale_seconds => ${options.staleSeconds ?? 150}::int) as result`, step));
       return toOutcome(result);
     },
