@@ -19,6 +19,7 @@
  */
 import postgres from "postgres";
 import { parseArgs } from "node:util";
+import { readFirstLine } from "./processes.ts";
 import { dirname, join } from "node:path";
 import { createDb } from "../../functions/_shared/db.ts";
 import { knowledgeRetriever } from "../../functions/_shared/chat/retrieval.ts";
@@ -158,18 +159,6 @@ await admin`update public.company_rag_configs set ${
   admin(Object.fromEntries(present.map((c) => [c, 1_000_000_000])))
 }
   where company_id = ${COMPANY}`;
-
-async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("chat bench: a child process exited before answering");
-    text += value;
-  }
-  reader.releaseLock();
-  return text.split("\n")[0];
-}
 
 function child(flag: string, value: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

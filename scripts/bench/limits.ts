@@ -13,6 +13,7 @@
  *   deno run -A scripts/bench/limits.ts --db <url> --out bench/results/limits.json
  */
 import { parseArgs } from "node:util";
+import { readFirstLine } from "./processes.ts";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { createDb } from "../../functions/_shared/db.ts";
@@ -213,18 +214,6 @@ if (!args.db) {
 if (args.measure) {
   await measure(args.measure, JSON.parse(args.fakes!));
   Deno.exit(0);
-}
-
-async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("limits: a child process exited before answering");
-    text += value;
-  }
-  reader.releaseLock();
-  return text.split("\n")[0];
 }
 
 const fakes = new Deno.Command(Deno.execPath(), {

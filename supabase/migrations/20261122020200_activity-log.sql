@@ -37,7 +37,9 @@ alter publication supabase_realtime add table public.activities;
  * Appends an event to a company's feed and returns its id. p_company is the uuid (as
  * text) or the slug. A caller acting as authenticated (or anon) must be a member of
  * the company (42501); service_role and server-side sessions may log for any company.
- * Empty type/title or an unknown status raise 22023; unknown company raises P0002.
+ * Empty type/title or an unknown status raise 22023; unknown company raises P0002. An
+ * activity's conversation must be one of the company's: another company's and one that does
+ * not exist get the same 22023, which tells nobody whether the id exists.
  */
 create function public.log_activity(
   p_company text,
@@ -89,6 +91,12 @@ begin
   end;
   if v_api_caller and not private.is_member(v_company) then
     raise exception 'log_activity: not a member of company %', p_company using errcode = '42501';
+  end if;
+  -- public.conversations arrives in a later migration; plpgsql resolves it when this runs.
+  if p_conversation_id is not null and not exists (
+    select 1 from public.conversations c where c.id = p_conversation_id and c.company_id = v_company
+  ) then
+    raise exception 'log_activity: no conversation % in this company', p_conversation_id using errcode = '22023';
   end if;
 
   insert into public.activities (company_id, conversation_id, type, title, description, status, metadata)

@@ -217,6 +217,49 @@ $$;
 grant execute on function public.ensure_conversation(text, text, text, text, uuid) to service_role;
 
 /**
+ * The one write path of messages: inserts a message of a conversation (company_id follows the
+ * conversation), or finds the one stored with the same idempotency key. `inserted` says which.
+ */
+create function private.insert_message(
+  p_company uuid,
+  p_conversation uuid,
+  p_role text,
+  p_content text,
+  p_fields jsonb default '{}',
+  p_idempotency_key text default null
+)
+returns table (id uuid, inserted boolean)
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  insert into public.messages as m (
+    conversation_id, company_id, role, content, agent, model_used, tokens_used, prompt_tokens,
+    completion_tokens, latency_ms, sources, metadata, context_snapshot, idempotency_key
+  )
+  values (
+    p_conversation, p_company, p_role, p_content, p_fields ->> 'agent', p_fields ->> 'model_used',
+    (p_fields ->> 'tokens_used')::integer, (p_fields ->> 'prompt_tokens')::integer,
+    (p_fields ->> 'completion_tokens')::integer, (p_fields ->> 'latency_ms')::integer,
+    coalesce(nullif(p_fields -> 'sources', 'null'), '[]'), coalesce(nullif(p_fields -> 'metadata', 'null'), '{}'),
+    nullif(p_fields -> 'context_snapshot', 'null'), p_idempotency_key
+  )
+  on conflict (conversation_id, idempotency_key) where idempotency_key is not null do nothing
+  returning m.id into id;
+  inserted := id is not null;
+  if not inserted then
+    -- A new statement, hence a new snapshot: the row a concurrent insert just committed.
+    select m.id into id
+    from public.messages m
+    where m.conversation_id = p_conversation and m.idempotency_key = p_idempotency_key;
+  end if;
+  return next;
+end;
+$$;
+grant execute on function private.insert_message(uuid, uuid, text, text, jsonb, text) to service_role;
+
+/**
  * Stores one message of a conversation of p_company and returns its id. A repeated
  * p_idempotency_key returns the message stored the first time and inserts nothing.
  * Unknown conversation (or one of another company) raises P0002.
@@ -244,32 +287,19 @@ set search_path = ''
 as $$
 declare
   v_company uuid := private.resolve_company(p_company);
-  v_id uuid;
 begin
   if not exists (
     select 1 from public.conversations c where c.id = p_conversation and c.company_id = v_company
   ) then
     raise exception 'append_message: unknown conversation %', p_conversation using errcode = 'P0002';
   end if;
-
-  insert into public.messages (
-    conversation_id, company_id, role, content, agent, model_used, tokens_used, prompt_tokens,
-    completion_tokens, latency_ms, sources, metadata, context_snapshot, idempotency_key
-  )
-  values (
-    p_conversation, v_company, p_role, p_content, p_agent, p_model_used, p_tokens_used, p_prompt_tokens,
-    p_completion_tokens, p_latency_ms, coalesce(p_sources, '[]'), coalesce(p_metadata, '{}'),
-    p_context_snapshot, p_idempotency_key
-  )
-  on conflict (conversation_id, idempotency_key) where idempotency_key is not null do nothing
-  returning id into v_id;
-
-  if v_id is null then
-    select m.id into v_id
-    from public.messages m
-    where m.conversation_id = p_conversation and m.idempotency_key = p_idempotency_key;
-  end if;
-  return v_id;
+  return (
+    select m.id from private.insert_message(v_company, p_conversation, p_role, p_content, pg_catalog.jsonb_build_object(
+      'agent', p_agent, 'model_used', p_model_used, 'tokens_used', p_tokens_used, 'prompt_tokens', p_prompt_tokens,
+      'completion_tokens', p_completion_tokens, 'latency_ms', p_latency_ms, 'sources', p_sources,
+      'metadata', p_metadata, 'context_snapshot', p_context_snapshot
+    ), p_idempotency_key) m
+  );
 end;
 $$;
 grant execute on function public.append_message(

@@ -4,20 +4,11 @@
 import assert from "node:assert/strict";
 import postgres from "postgres";
 import { createDb } from "../../functions/_shared/db.ts";
+import { TEST_DEFAULTS } from "../../functions/_shared/chat/testing.ts";
 import { stack } from "../support/stack.ts";
 import { createTestTenant } from "../fixtures/knowledge/tenant.ts";
 
 const ignore = !stack.available;
-const DEFAULTS = {
-  rate_limit_messages: 10,
-  rate_limit_window_seconds: 60,
-  visitor_turns_per_minute: 20,
-  address_turns_per_minute: 60,
-  company_turns_per_minute: 600,
-  company_tokens_per_day: 2_000_000,
-  match_count: 5,
-  match_threshold: 0.2,
-};
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 function beginTurn(
@@ -25,7 +16,9 @@ function beginTurn(
   t: { company: string; conversation: string; visitor: string; message: string; key: string },
 ) {
   return sql`select public.chat_begin_turn(${t.company}, ${t.conversation}, ${t.visitor}, ${t.message}, ${t.key}, true,
-    p_defaults => ${sql.json(DEFAULTS)}::jsonb) as r`.then((rows) => rows[0].r as { outcome: string });
+    p_defaults => ${sql.json(TEST_DEFAULTS as never)}::jsonb) as r`.then((rows) =>
+    rows[0].r as { outcome: string }
+  );
 }
 
 /** Runs `first` in a transaction of session A, and `second` in session B while A is still open. */
