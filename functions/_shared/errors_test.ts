@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { createDb } from "./db.ts";
+import { databaseError, dbStep, isConnectionError } from "./errors.ts";
+import { HttpError } from "./http.ts";
+import { stack } from "../../tests/support/stack.ts";
+
+const pg = (code: string, message = "m") => Object.assign(new Error(message), { code });
+
+Deno.test("errors: SQLSTATEs map to the contract; ours keep their message, the server's say what was refused", () => {
+  const cases: [string, number, RegExp][] = [
+    ["P0002", 404, /^chat: unknown company: x$/],
+    ["22023", 400, /^chat: unknown company: x$/],
+    ["22021", 400, /NUL character/],
+    ["22P05", 400, /unpaired surrogate/],
+    ["54001", 400, /nested too deeply/],
+    ["42501", 403, /^chat: /],
+    ["23505", 409, /already exists/],
+    ["57014", 503, /took too long/],
+    ["57P01", 503, /database unavailable/],
+  ];
+  for (const [code, status, message] of cases) {
+    const mapped = databaseError(pg(code, "unknown company: x"), "chat");
+    assert.ok(mapped instanceof HttpError, code);
+    assert.equal(mapped.status, status, code);
+    assert.match(mapped.message, message, code);
+    assert.doesNotMatch(JSON.stringify(mapped.details ?? {}), /unknown company/, "no server text in details");
+  }
+  const unknown = pg("XX000");
+  assert.equal(databaseError(unknown, "chat"), unknown, "anything else stays a 500 that reveals nothing");
+  assert.ok(isConnectionError(Object.assign(new Error(), { code: "CONNECTION_CLOSED" })));
+});
+
+Deno.test("errors: dbStep retries a lost connection, then gives up with a 503", async () => {
+  let calls = 0;
+  assert.equal(
+    await dbStep("x", () => ++calls < 3 ? Promise.reject(pg("ECONNRESET")) : Promise.resolve("ok")),
+    "ok",
+  );
+  assert.equal(calls, 3);
+  await assert.rejects(
+    dbStep("x", () => Promise.reject(pg("57P01"))),
+    (e: unknown) => e instanceof HttpError && e.status === 503,
+  );
+});
+
+Deno.test({
+  name: "errors: what Postgres itself refuses (a NUL in text, jsonb nested past its stack) is a 400 backstop",
+  ignore: !stack.available,
+  async fn() {
+    const db = createDb(stack.dbUrl, { max: 1 });
+    try {
+      for (
+        const [sql, code] of [["select $1::text", "22021"], [
+          "select (repeat('[', 100000) || repeat(']', 100000))::jsonb",
+          "54001",
+        ]] as const
+      ) {
+        const error = await db.asService((tx) => tx.unsafe(sql, sql.includes("$1") ? ["a\u0000b"] : [])).then(
+          () => undefined,
+          (e) => e,
+        );
+        assert.equal(error?.code, code);
+        const mapped = databaseError(error, "test");
+        assert.ok(mapped instanceof HttpError && mapped.status === 400, code);
+      }
+    } finally {
+      await db.end();
+    }
+  },
+});
