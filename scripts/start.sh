@@ -25,6 +25,7 @@ cat <<STATUS
 
           API URL: $SUPABASE_URL
     Functions URL: $SUPABASE_URL/functions/v1/<name>
+         REST URL: $SUPABASE_URL/rest/v1 (PostgREST 12.0.2: supabase.from(), .rpc())
          JWKS URL: $SUPABASE_URL/auth/v1/.well-known/jwks.json (sessions: ES256, kid $(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1])).kid)" "$COMPTOIR_SIGNING_KEY_FILE"))
            DB URL: $SUPABASE_DB_URL
   Publishable key: $COMPTOIR_PUBLISHABLE_KEY

@@ -1,7 +1,8 @@
 /**
  * A small stand-in for Supabase Auth (GoTrue) on the local stack, so that
  * `supabase.auth.signInWithPassword(...)` works against the seeded users as it does with
- * `supabase start`: password and refresh-token grants, the current user, logout, and the JWKS
+ * `supabase start`: sign-up (confirmed at once, as the CLI's local default), password and
+ * refresh-token grants, the current user, logout, and the JWKS
  * at /.well-known/jwks.json. Sessions are signed as a project created today signs them: ES256
  * with the stack's signing key (`kid` in the header); refresh tokens are signed too (no table),
  * so a restart keeps them valid. Sessions a legacy project signed with the HS256 secret are
@@ -94,6 +95,40 @@ export function createAuthStandIn(options: AuthOptions) {
     return rows[0];
   }
 
+  /**
+   * POST /signup as GoTrue answers it with e-mail confirmation off (the Supabase CLI's local
+   * default): the user is created confirmed and signed in at once. GoTrue's own refusals: a
+   * malformed e-mail, a password under 6 characters (422 weak_password), an e-mail already
+   * registered (422 user_already_exists).
+   */
+  async function signUp(req: Request): Promise<Response> {
+    const body = await req.json().catch(() => ({})) as {
+      email?: unknown;
+      password?: unknown;
+      data?: unknown;
+    };
+    const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+    const password = typeof body.password === "string" ? body.password : "";
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
+      return authError(400, "validation_failed", "Unable to validate email address: invalid format");
+    }
+    if (password.length < 6) {
+      return authError(422, "weak_password", "Password should be at least 6 characters.");
+    }
+    const metadata = body.data && typeof body.data === "object" && !Array.isArray(body.data) ? body.data : {};
+    const rows = await options.sql<UserRow[]>`
+      insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at,
+        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+      values (gen_random_uuid(), 'authenticated', 'authenticated', ${email},
+        extensions.crypt(${password}, extensions.gen_salt('bf')), now(),
+        ${options.sql.json({ provider: "email", providers: ["email"] })},
+        ${options.sql.json(metadata as Record<string, never>)}, now(), now())
+      on conflict do nothing
+      returning id::text, email, aud, role, raw_app_meta_data, raw_user_meta_data, created_at`;
+    if (!rows[0]) return authError(422, "user_already_exists", "User already registered");
+    return await session(rows[0]);
+  }
+
   return async function auth(req: Request, path: string): Promise<Response> {
     if (req.method === "OPTIONS") return new Response("ok", { headers: corsHeaders });
     const url = new URL(req.url);
@@ -123,6 +158,7 @@ export function createAuthStandIn(options: AuthOptions) {
         `grant_type ${grant} is not supported by the local stack`,
       );
     }
+    if (path === "/signup" && req.method === "POST") return await signUp(req);
     if (path === "/user" && req.method === "GET") {
       try {
         const claims = await keys.verify(bearerToken(req) ?? "");

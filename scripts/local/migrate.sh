@@ -27,6 +27,8 @@ for file in "${COMPTOIR_MIGRATIONS_DIR:-$ROOT/supabase/migrations}"/*.sql; do
   count=$((count + 1))
 done
 [ "$count" -gt 0 ] || log "migrations up to date"
+# A running PostgREST reloads its schema cache (as `supabase db push` makes the platform's do).
+pg_sql -c "notify pgrst, 'reload schema'"
 
 if [ "${1:-}" = "--seed" ] && [ -f "$ROOT/supabase/seed.sql" ]; then
   pg_sql -1 -f "$ROOT/supabase/seed.sql" || die "seed failed: supabase/seed.sql"

@@ -1,19 +1,38 @@
 /**
- * `npm start`'s functions server: every function of supabase/config.toml at
- * http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/<name>, the Auth stand-in at /auth/v1, one
- * log line a request (method, path, status, time; never a body or a header).
+ * `npm start`'s API server: every function of supabase/config.toml at
+ * http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/<name>, the real PostgREST behind /rest/v1,
+ * the Auth stand-in at /auth/v1, the Realtime stand-in at /realtime/v1/websocket, one log line a request (method, path, status, time; never a
+ * body or a header).
  */
 import { join } from "node:path";
 import { createDb } from "../../functions/_shared/db.ts";
 import { createAuthStandIn } from "./auth.ts";
 import { createGateway, loadFunctions } from "./gateway.ts";
 import { loadPlatformKeys } from "./platform_keys.ts";
+import { freePorts, startPostgrest } from "./postgrest.ts";
+import { startRealtime } from "./realtime.ts";
 
 const root = join(import.meta.dirname!, "../..");
 const port = Number(Deno.env.get("COMPTOIR_API_PORT") ?? "54321");
 const quiet = Deno.env.get("COMPTOIR_QUIET") === "1";
 
 const keys = await loadPlatformKeys();
+const [restPort, restAdminPort] = freePorts(2);
+const postgrest = await startPostgrest({
+  root,
+  dbUrl: Deno.env.get("SUPABASE_DB_URL")!,
+  jwks: Deno.env.get("SUPABASE_JWKS")!,
+  port: restPort,
+  adminPort: restAdminPort,
+  quiet,
+});
+const realtime = await startRealtime({ dbUrl: Deno.env.get("SUPABASE_DB_URL")!, keys, quiet });
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    await Promise.all([postgrest.stop(), realtime.stop()]);
+    Deno.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 // The functions see what a deployed function sees: none of the platform's private key material
 // and no variable a hosted project does not provide (they share this process's environment).
 for (
@@ -26,16 +45,38 @@ for (
 ) {
   Deno.env.delete(name);
 }
+/** The stack's own pages: the browser example and the supabase-js browser build it loads. */
+const PAGES: Record<string, [string, string]> = {
+  "/_local/supabase.js": [
+    "node_modules/@supabase/supabase-js/dist/umd/supabase.js",
+    "text/javascript; charset=utf-8",
+  ],
+  "/_local/examples/browser/": ["examples/browser/index.html", "text/html; charset=utf-8"],
+};
+async function pages(req: Request): Promise<Response> {
+  const page = PAGES[new URL(req.url).pathname];
+  if (!page || req.method !== "GET") return new Response("Not found", { status: 404 });
+  return new Response(await Deno.readFile(join(root, page[0])), { headers: { "content-type": page[1] } });
+}
+
 const routes = await loadFunctions(join(root, "supabase/config.toml"));
 const auth = createAuthStandIn({ sql: createDb(Deno.env.get("SUPABASE_DB_URL")!, { max: 2 }).sql, keys });
-const gateway = createGateway(routes, keys, auth);
+const gateway = createGateway(routes, keys, {
+  auth,
+  restUrl: postgrest.url,
+  realtime: realtime.handler,
+  pages,
+});
 
 Deno.serve({
   hostname: "127.0.0.1",
   port,
   onListen() {
     console.log(
-      `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>`,
+      `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>; ` +
+        `PostgREST 12.0.2 at http://127.0.0.1:${port}/rest/v1; ` +
+        `Realtime (postgres_changes) at ws://127.0.0.1:${port}/realtime/v1/websocket; ` +
+        `a browser example at http://localhost:${port}/_local/examples/browser/`,
     );
   },
 }, async (req, info) => {
