@@ -827,30 +827,44 @@ export type Database = {
         }
         Returns: string
       }
-      match_documents: {
-        Args: {
-          p_agent?: string
-          p_company: string
-          p_filter?: Json
-          p_match_count?: number
-          p_match_threshold?: number
-          p_query_embedding: string
-          p_query_text?: string
-        }
-        Returns: {
-          agent_owner: string
-          category: string
-          content: string
-          id: number
-          metadata: Json
-          score: number
-          similarity: number
-          source: string
-          tags: string[]
-          text_rank: number
-          title: string
-        }[]
-      }
+      match_documents:
+        | {
+            Args: {
+              p_agent?: string
+              p_company: string
+              p_filter?: Json
+              p_match_count?: number
+              p_match_threshold?: number
+              p_query_embedding: string
+              p_query_text?: string
+            }
+            Returns: {
+              agent_owner: string
+              category: string
+              content: string
+              id: number
+              metadata: Json
+              score: number
+              similarity: number
+              source: string
+              tags: string[]
+              text_rank: number
+              title: string
+            }[]
+          }
+        | {
+            Args: {
+              filter?: Json
+              match_count?: number
+              query_embedding: string
+            }
+            Returns: {
+              content: string
+              id: number
+              metadata: Json
+              similarity: number
+            }[]
+          }
       match_documents_audrey: {
         Args: {
           p_company: string

@@ -62,30 +62,30 @@ select is_empty(format($$select pg_temp.strays(%L)$$, format('public.match_docum
   'the HNSW path with query text: only the company''s chunks');
 reset comptoir.exact_scan_max_chunks;
 
-select throws_ok($$select * from public.match_documents('no-such-company', '[1]'::text::extensions.vector(1536))$$,
+select throws_ok($$select * from public.match_documents('no-such-company'::text, '[1]'::text::extensions.vector(1536))$$,
   '22000', null, 'a malformed embedding is refused before anything is read');
-select throws_ok(format($$select * from public.match_documents('no-such-company', %L)$$, :'q'),
+select throws_ok(format($$select * from public.match_documents('no-such-company'::text, %L)$$, :'q'),
   'P0002', 'unknown company: no-such-company', 'the service role gets P0002 for an unknown company');
 
 select tests.act_as(:'member_b');
-select throws_ok(format($$select * from public.match_documents('tenant-a', %L)$$, :'q'),
+select throws_ok(format($$select * from public.match_documents('tenant-a'::text, %L)$$, :'q'),
   '42501', 'match_documents: not a member of company tenant-a',
   'a member of company B cannot search company A by slug');
-select throws_ok(format($$select * from public.match_documents(%L, %L)$$, :'company_a', :'q'),
+select throws_ok(format($$select * from public.match_documents(%L::text, %L)$$, :'company_a', :'q'),
   '42501', null, 'a member of company B cannot search company A by uuid');
 select throws_ok(format($$select * from public.match_documents_audrey('tenant-a', %L)$$, :'q'),
   '42501', null, 'a member of company B cannot search company A through a wrapper');
-select throws_ok(format($$select * from public.match_documents('no-such-company', %L)$$, :'q'),
+select throws_ok(format($$select * from public.match_documents('no-such-company'::text, %L)$$, :'q'),
   '42501', null, 'an unknown company looks the same as a foreign one to a signed-in caller');
 select is((select count(*)::int from public.match_documents('tenant-b', :'q', 1000, -1)), 30,
   'a member searches its own company');
 
 select tests.act_as(:'stranger');
-select throws_ok(format($$select * from public.match_documents('tenant-b', %L)$$, :'q'),
+select throws_ok(format($$select * from public.match_documents('tenant-b'::text, %L)$$, :'q'),
   '42501', null, 'a signed-in user of no company is refused');
 
 select tests.act_as_anon();
-select throws_ok(format($$select * from public.match_documents('tenant-a', %L)$$, :'q'),
+select throws_ok(format($$select * from public.match_documents('tenant-a'::text, %L)$$, :'q'),
   '42501', null, 'anon cannot execute match_documents');
 select throws_ok(format($$select * from public.match_documents_carole('tenant-a', %L)$$, :'q'),
   '42501', null, 'anon cannot execute the agent wrappers');

@@ -43,7 +43,7 @@ select results_eq(
   $$values ('d1'), ('d2'), ('d3')$$,
   'p_match_threshold drops chunks below that similarity');
 select results_eq(
-  format($$select source from public.match_documents('tenant-a', %L)$$, :'q'),
+  format($$select source from public.match_documents('tenant-a'::text, %L)$$, :'q'),
   $$values ('d1'), ('d2'), ('d3'), ('d4')$$,
   'the default threshold is 0.2 (as company_rag_configs.match_threshold)');
 select results_eq(
@@ -103,7 +103,7 @@ select throws_ok(
   format($$select * from public.match_documents('tenant-a', %L, 0)$$, :'q'),
   '22023', 'match_documents: match count must be between 1 and 1000', 'a match count of 0 is refused');
 select throws_ok(
-  $$select * from public.match_documents('tenant-a', null)$$,
+  $$select * from public.match_documents('tenant-a'::text, null)$$,
   '22023', 'match_documents: query embedding must not be null', 'a null query embedding is refused');
 select throws_ok(
   $$select * from public.match_documents_audrey('tenant-a', null)$$,

@@ -101,6 +101,7 @@ insert into reviewed_function_grants values
   ('public.ensure_conversation(p_company text, p_channel text, p_external_id text, p_visitor_id text, p_user_id uuid)', 'service_role'),
   ('public.log_activity(p_company text, p_type text, p_title text, p_description text, p_status text, p_metadata jsonb, p_conversation_id uuid)', 'authenticated, service_role'),
   ('public.match_documents(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_agent text, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
+  ('public.match_documents(query_embedding vector, match_count integer, filter jsonb)', 'authenticated, service_role'),
   ('public.match_documents_audrey(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
   ('public.match_documents_carole(p_company text, p_query_embedding vector, p_match_count integer, p_match_threshold double precision, p_query_text text, p_filter jsonb)', 'authenticated, service_role'),
   ('public.open_escalation(p_company text, p_conversation uuid, p_reason text, p_details text)', 'service_role'),
