@@ -6,11 +6,33 @@
 import { z } from "zod";
 import { databaseError } from "./errors.ts";
 
-/** CORS headers for browser callers (supabase-js sends authorization, apikey and x-client-info). */
+/**
+ * CORS headers for browser callers: every header supabase-js and its clients send (the list of
+ * `@supabase/supabase-js/cors`, plus functions-js's `x-region`, auth-js's
+ * `x-supabase-api-version`, postgrest-js's profile, `prefer` and `range` headers) and ours
+ * (`x-idempotency-key`); the headers a caller may read back exposed (`retry-after` for a 429).
+ */
 export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type, x-idempotency-key",
+  "Access-Control-Allow-Headers": [
+    "authorization",
+    "x-client-info",
+    "apikey",
+    "content-type",
+    "x-retry-count",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "x-region",
+    "x-supabase-api-version",
+    "accept-profile",
+    "content-profile",
+    "prefer",
+    "range",
+    "x-idempotency-key",
+  ].join(", "),
   "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+  "Access-Control-Expose-Headers": "retry-after",
   "Access-Control-Max-Age": "86400",
 };
 

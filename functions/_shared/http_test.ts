@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { z } from "zod";
-import { errorResponse, HttpError, json, readJson, serveJson } from "./http.ts";
+import { corsHeaders as supabaseCors } from "@supabase/supabase-js/cors";
+import { corsHeaders, errorResponse, HttpError, json, readJson, serveJson } from "./http.ts";
 
 const Body = z.object({ name: z.string().min(1), count: z.number().int() });
 const handler = serveJson({ name: "demo", methods: ["POST"] }, async (req) => {
@@ -75,6 +76,21 @@ Deno.test("CORS preflight is answered and other methods get 405 with Allow", asy
   assert.equal(get.status, 405);
   assert.equal(get.headers.get("allow"), "POST");
   await get.body?.cancel();
+});
+
+Deno.test("CORS allows every header supabase-js sends (its own list and the ones it adds per client) and exposes Retry-After", () => {
+  const allowed = new Set(corsHeaders["Access-Control-Allow-Headers"].split(", "));
+  const sent = [
+    ...supabaseCors["Access-Control-Allow-Headers"].split(",").map((h) => h.trim()),
+    "x-region", // functions-js, with `region`
+    "x-supabase-api-version", // auth-js, on every auth call (Chromium refused the sign-in without it)
+    "accept-profile",
+    "content-profile",
+    "prefer",
+    "range", // postgrest-js
+  ];
+  assert.deepEqual(sent.filter((h) => !allowed.has(h)), []);
+  assert.match(corsHeaders["Access-Control-Expose-Headers"], /retry-after/);
 });
 
 Deno.test("HttpError keeps its headers (Retry-After on 429)", async () => {
