@@ -20,6 +20,23 @@ import { HttpError } from "../functions/_shared/http.ts";
 import { INGEST_MAX_DOCUMENT_CHARS, IngestDocument } from "../types/api.ts";
 
 const USAGE = "usage: npm run ingest -- --company <uuid or slug> [--agent <slug>] <files or folders>";
+const HELP = `${USAGE}
+
+Ingests .md, .markdown and .txt files into a company's knowledge base (chunked, embedded,
+upserted: running it again embeds only what changed), in npm start's database.
+
+  --company <uuid or slug>  the company (required)
+  --agent <slug>            the agent the files are for: one of the company's agents, or
+                            "shared" for all of them; without it each file goes to the agent
+                            whose keywords it mentions, else it stays shared
+  <files or folders>        folders are read recursively; a file's source is its path inside
+                            the folder. A manifest.json in a folder maps paths to
+                            { agent, category, tags, priority, title }
+  -h, --help                this help
+
+Embeddings are OpenAI's (EMBEDDING_MODEL, default text-embedding-3-small) when .env sets
+OPENAI_API_KEY, else the offline lexical embedder. Exit codes: 0 done, 1 error, 2 usage.
+Example: npm run ingest -- --company boutique-awa --agent audrey docs/faq/`;
 const EXTENSIONS = new Set([".md", ".markdown", ".txt"]);
 /** Files per ingestion transaction (and per progress step). */
 const BATCH_FILES = 25;
@@ -42,6 +59,8 @@ export interface CliIo {
   embedder?: Embedder;
 }
 
+class HelpRequested extends Error {}
+
 class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
@@ -54,6 +73,10 @@ export async function main(args: string[], io: CliIo = defaultIo()): Promise<num
     await run(args, io);
     return 0;
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.stdout(`${HELP}\n`);
+      return 0;
+    }
     if (error instanceof CliError) {
       io.stderr(`ingest: ${error.message}\n`);
       return error.exitCode;
@@ -75,7 +98,7 @@ function parseArgs(args: string[]): { company: string; agent?: string; paths: st
       if (arg === "--company") company = value;
       else agent = value;
     } else if (arg === "--help" || arg === "-h") {
-      throw new CliError(USAGE, 2);
+      throw new HelpRequested();
     } else if (arg.startsWith("--")) {
       throw new CliError(`unknown option ${arg}\n${USAGE}`, 2);
     } else paths.push(arg);

@@ -41,6 +41,50 @@ Deno.test("ingest CLI: usage errors exit 2 before touching anything", async () =
   }
 });
 
+Deno.test("ingest CLI: --help prints the options and exits 0", async () => {
+  for (const flag of ["--help", "-h"]) {
+    const out = io();
+    assert.equal(await main([flag], out), 0);
+    assert.equal(out.err, "");
+    assert.match(out.out, /^usage: npm run ingest -- --company <uuid or slug> \[--agent <slug>\]/);
+    assert.match(
+      out.out,
+      /--agent <slug> +the agent the files are for: one of the company's agents, or\n +"shared"/,
+    );
+  }
+});
+
+Deno.test({
+  name:
+    "ingest CLI: an agent the company does not have is refused with the company's agents, nothing written",
+  ignore: !stack.available,
+  async fn() {
+    const tenant = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
+    const root = await folder({ "faq.md": "# FAQ\n\nLes horaires : 9 h - 18 h." });
+    const db = createDb(stack.dbUrl, { max: 1 });
+    try {
+      const out = io();
+      assert.equal(await main(["--company", tenant.slug, "--agent", "audrye", root], out), 1);
+      assert.match(
+        out.err,
+        new RegExp(
+          `^ingest: .*faq\\.md is for agent "audrye", which ${tenant.slug} does not have; its agents: audrey, carole \\(or "shared" for all of them\\)$`,
+          "m",
+        ),
+      );
+      const [{ count }] = await db
+        .sql`select count(*)::int from public.documents where company_id = ${tenant.slug}`;
+      assert.equal(count, 0);
+      const shared = io();
+      assert.equal(await main(["--company", tenant.slug, "--agent", "shared", root], shared), 0, shared.err);
+    } finally {
+      await db.end();
+      await tenant.drop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
 Deno.test("ingest CLI: unsupported, empty and oversize files are named, with the limit, and nothing is written", async () => {
   const root = await folder({
     "ok.md": "# Titre\n\nDu texte.",
@@ -80,7 +124,7 @@ Deno.test({
     "ingest CLI: a folder with its manifest, sources relative to it; a second run is unchanged; unknown company",
   ignore: !stack.available,
   async fn() {
-    const tenant = await createTestTenant(stack.dbUrl);
+    const tenant = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
     const root = await folder({
       "guides/zapier.md": "# Zapier\n\nUn Zap relie un formulaire à Kajabi.",
       "notes.txt": "# pas un titre\nLes horaires : 9 h - 18 h.",

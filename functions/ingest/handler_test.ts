@@ -107,6 +107,20 @@ Deno.test({
         post({ company_id: tenant.slug, documents: [{ source: "a", content: "" }] }, await service()),
       );
       assert.equal(empty.message, "ingest: document 0 is empty");
+      // An agent the company does not have (tenant has none): refused before anything is embedded.
+      const typo = await refusal(
+        400,
+        "invalid_request",
+        post(
+          { company_id: tenant.slug, documents: [doc, { ...doc, source: "b.md", agent: "audrye" }] },
+          await service(),
+        ),
+      );
+      assert.equal(
+        typo.message,
+        `ingest: document 1 is for agent "audrye", which ${tenant.slug} does not have; its agents: none yet (or "shared" for all of them)`,
+      );
+      assert.deepEqual(typo.details, { agent: "audrye", agents: ["shared"] });
 
       const deleted = await post({ company_id: tenant.slug, delete_sources: ["faq.md"] }, await service());
       assert.deepEqual(IngestResponse.parse(deleted.body).chunks, {

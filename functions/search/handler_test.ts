@@ -46,7 +46,7 @@ Deno.test({
   name: "search handler: ranked passages with every score, timings and providers; members and strangers 403",
   ignore: !stack.available,
   async fn() {
-    const tenant = await createTestTenant(stack.dbUrl);
+    const tenant = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
     const other = await createTestTenant(stack.dbUrl);
     try {
       await ingestDocuments({ db, embedder: createOfflineEmbedder() }, {

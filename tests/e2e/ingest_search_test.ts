@@ -40,7 +40,7 @@ function e2e(name: string, fn: (tenant: TestTenant) => Promise<void>) {
     name,
     ignore: !stack.available,
     async fn() {
-      const tenant = await createTestTenant(stack.dbUrl, "test-e2e-kb");
+      const tenant = await createTestTenant(stack.dbUrl, "test-e2e-kb", ["audrey", "carole"]);
       try {
         await fn(tenant);
       } finally {

@@ -51,7 +51,7 @@ const zero = (): ChunkCounts => ({ new: 0, unchanged: 0, replaced: 0, deleted: 0
 /**
  * Ingests `input.documents` and deletes `input.deleteSources` for one company.
  * Throws HttpError 400 for a document with neither source nor title, an empty document, or a
- * source given twice; 413 for more chunks than `maxChunks`; 502 when the embedding provider
+ * source given twice, or an agent the company does not have (the message lists its agents); 413 for more chunks than `maxChunks`; 502 when the embedding provider
  * fails (nothing is written then).
  */
 export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Promise<IngestResponse> {
@@ -75,6 +75,7 @@ export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Pro
   if (both !== undefined) {
     throw new HttpError("invalid_request", `ingest: "${both}" is both ingested and deleted in one request`);
   }
+  await checkAgents(deps.db, input.company, prepared);
   try {
     return await ingestOnce(deps, input.company, prepared, deleteSources);
   } catch (error) {
@@ -82,6 +83,34 @@ export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Pro
     if (!isStaleWrite(error)) throw error;
     return await ingestOnce(deps, input.company, prepared, deleteSources);
   }
+}
+
+/**
+ * Refuses documents for an agent the company does not have, before anything is embedded or
+ * written (a typo would otherwise file them under an agent no chat ever asks for). `shared`
+ * is every agent's.
+ */
+async function checkAgents(db: Db, company: Company, prepared: PreparedDocument[]): Promise<void> {
+  const named = prepared.filter((doc) => doc.document.agent && doc.document.agent !== "shared");
+  if (named.length === 0) return;
+  const agents = (await dbStep(
+    "ingest",
+    () =>
+      db.asService((tx) =>
+        tx<
+          { slug: string }[]
+        >`select slug from public.agents where company_id = ${company.id} order by slug`
+      ),
+  )).map((row) => row.slug);
+  const unknown = named.find((doc) => !agents.includes(doc.document.agent!));
+  if (!unknown) return;
+  const i = prepared.indexOf(unknown);
+  throw new HttpError(
+    "invalid_request",
+    `ingest: document ${i} is for agent "${unknown.document.agent}", which ${company.slug} does not have; ` +
+      `its agents: ${agents.length ? agents.join(", ") : "none yet"} (or "shared" for all of them)`,
+    { agent: unknown.document.agent, agents: [...agents, "shared"] },
+  );
 }
 
 async function prepareDocuments(documents: IngestDocument[]): Promise<PreparedDocument[]> {

@@ -39,7 +39,7 @@ const guide = [
 ].join("\n\n");
 
 async function withTenant(fn: (db: Db, tenant: TestTenant) => Promise<void>): Promise<void> {
-  const tenant = await createTestTenant(stack.dbUrl);
+  const tenant = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
   const db = createDb(stack.dbUrl, { max: 2 });
   try {
     await fn(db, tenant);
@@ -149,7 +149,7 @@ dbTest("ingest: a new embedding model re-embeds unchanged chunks instead of mixi
 
 dbTest("ingest: explicit agents are stored; other companies are never touched", async () => {
   await withTenant(async (db, tenant) => {
-    const other = await createTestTenant(stack.dbUrl);
+    const other = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
     try {
       const embedder = countingEmbedder();
       await ingestDocuments({ db, embedder }, {

@@ -49,7 +49,7 @@ interface Fixture {
 }
 
 async function withKnowledgeBase(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const tenant = await createTestTenant(stack.dbUrl);
+  const tenant = await createTestTenant(stack.dbUrl, "test-kb", ["audrey", "carole"]);
   const db = createDb(stack.dbUrl, { max: 2 });
   const fake = await startFakeProviders();
   try {
