@@ -15,8 +15,13 @@ bash "$ROOT/scripts/local/db.sh" stop && bash "$ROOT/scripts/local/db.sh" start
 
 mkdir -p "$ROOT/bench/results"
 url="$(db_url "$COMPTOIR_DB_PORT")"
+# The platform benchmark starts the local stack (gateway, PostgREST, Realtime) on a free port.
+COMPTOIR_API_PORT="$(free_port)"
+export COMPTOIR_API_PORT
+source "$ROOT/scripts/local/functions_env.sh"
+unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
 wanted=("$@")
-[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat limits)
+[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat limits platform)
 for name in "${wanted[@]}"; do
   script="$ROOT/scripts/bench/$name.ts"
   [ -f "$script" ] || die "no benchmark scripts/bench/$name.ts"

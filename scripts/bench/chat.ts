@@ -19,8 +19,9 @@
  */
 import postgres from "postgres";
 import { parseArgs } from "node:util";
-import { readFirstLine } from "./processes.ts";
-import { dirname, join } from "node:path";
+import { cpuMs, readFirstLine, round, summary } from "./processes.ts";
+import { clusterCpu, COMPANY, ingestDemoKnowledge, liftLimits, QUESTIONS } from "./demo_tenant.ts";
+import { dirname } from "node:path";
 import { createDb } from "../../functions/_shared/db.ts";
 import { knowledgeRetriever } from "../../functions/_shared/chat/retrieval.ts";
 import { createSqlChatStore } from "../../functions/_shared/chat/store_sql.ts";
@@ -45,9 +46,6 @@ const { values: args } = parseArgs({
     "serve-function": { type: "string" },
   },
 });
-
-const COMPANY = "agence-des-copines";
-const root = join(import.meta.dirname!, "../..");
 
 /** A realistic answer's length: about 120 tokens (the fake streams one word a token). */
 const ANSWER = Array.from(
@@ -118,47 +116,11 @@ const STREAMED = Number(args["streamed-turns"]);
 
 const admin = postgres(args.db, { max: 1, onnotice: () => {}, prepare: false });
 
-// The limits of the demo tenant that exist in this schema, raised for the run (restored after).
-const LIMIT_COLUMNS = [
-  "rate_limit_messages",
-  "visitor_turns_per_minute",
-  "address_turns_per_minute",
-  "company_turns_per_minute",
-  "company_tokens_per_day",
-];
-const present = (await admin`
-  select column_name::text from information_schema.columns
-  where table_schema = 'public' and table_name = 'company_rag_configs' and column_name = any(${LIMIT_COLUMNS})`)
-  .map((r) => r.column_name as string);
-const [saved] = await admin`select ${
-  admin(present)
-} from public.company_rag_configs where company_id = ${COMPANY}`;
-
-const ingest = await new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "-A",
-    "--quiet",
-    join(root, "scripts/ingest.ts"),
-    "--company",
-    COMPANY,
-    join(root, "knowledge/demo"),
-  ],
-  env: { SUPABASE_DB_URL: args.db },
-  stdout: "piped",
-  stderr: "piped",
-}).output();
-if (!ingest.success) {
-  console.error(
-    `chat bench: ingest failed, retrieval will find nothing:\n${new TextDecoder().decode(ingest.stderr)}`,
-  );
-}
-const [{ documents }] =
-  await admin`select count(*)::int as documents from public.documents where company_id = ${COMPANY}`;
-await admin`update public.company_rag_configs set ${
-  admin(Object.fromEntries(present.map((c) => [c, 1_000_000_000])))
-}
-  where company_id = ${COMPANY}`;
+const documents = await ingestDemoKnowledge(admin, args.db).catch((error) => {
+  console.error(`chat bench: ${error.message}; retrieval will find nothing`);
+  return 0;
+});
+const restoreLimits = await liftLimits(admin);
 
 function child(flag: string, value: string): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -179,41 +141,8 @@ function child(flag: string, value: string): Deno.ChildProcess {
   }).spawn();
 }
 
-/** utime + stime of a process (all its threads), in ms, from its own accounting. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms (CLK_TCK 100)
-  } catch {
-    return 0; // exited
-  }
-}
-
-/** The CPU of every Postgres process of the cluster (the postmaster's children). */
-const [{ data_directory }] = await admin`select current_setting('data_directory') as data_directory`;
-const postmaster = Number((await Deno.readTextFile(`${data_directory}/postmaster.pid`)).split("\n")[0]);
-function postgresCpuMs(): number {
-  let total = 0;
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`).split(") ")[1].split(" ");
-      if (Number(stat[1]) === postmaster || Number(entry.name) === postmaster) {
-        total += (Number(stat[11]) + Number(stat[12])) * 10;
-      }
-    } catch { /* gone */ }
-  }
-  return total;
-}
-
-const questions = [
-  "Comment programmer une séquence d'e-mails de bienvenue dans Kajabi ?",
-  "Quelle durée idéale pour un reel Instagram ?",
-  "Comment relier Kajabi à Google Sheets avec Zapier ?",
-  "Des idées de stories pour présenter mon offre ?",
-  "Combien d'étapes dans un tunnel de vente ?",
-  "Comment choisir mes hashtags ?",
-];
+const postgresCpuMs = await clusterCpu(admin);
+const questions = QUESTIONS;
 
 function turnBody(visitor: number, i: number, run: string, stream: boolean) {
   return JSON.stringify({
@@ -266,20 +195,6 @@ async function load<T>(total: number, turn: (visitor: number, i: number) => Prom
     }
   }));
   return { results, seconds: (performance.now() - started) / 1000 };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
-const round = (x: number) => Math.round(x * 10) / 10;
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    p50: round(percentile(sorted, 0.5)),
-    p95: round(percentile(sorted, 0.95)),
-    p99: round(percentile(sorted, 0.99)),
-    max: round(sorted.at(-1)!),
-  };
 }
 
 /** Runs `fn` against a fresh fake-providers process and chat-function process. */
@@ -362,9 +277,7 @@ try {
     },
   };
 } finally {
-  await admin`update public.company_rag_configs set ${
-    admin(saved, ...present)
-  } where company_id = ${COMPANY}`;
+  await restoreLimits();
   await admin.end();
 }
 

@@ -6,6 +6,8 @@
  *   POST /v1/embeddings                            OpenAI embeddings (float or base64)
  *   POST /openrouter/api/v1/chat/completions       OpenRouter, honouring the `models` fallback list
  *   POST /cohere/v2/rerank                         Cohere v2 rerank
+ *   POST /cohere/v1/rerank                         Cohere v1 rerank (cohere-ai 7's client.rerank, which
+ *                                                  LangChain's CohereRerank calls)
  *
  * Behaviours are scripted per route: a queue consumed one per request, then a default.
  * Zero latency unless scripted. Vectors and rerank scores come from the offline lexical
@@ -102,7 +104,9 @@ function matchRoute(path: string): { route: FakeRoute; provider: string } | unde
       return { route: provider === "openrouter" ? "openrouter" : "chat", provider };
     }
     if (path === `${prefix}/embeddings` && provider === "openai") return { route: "embeddings", provider };
-    if (path === `${prefix}/v2/rerank` && provider === "cohere") return { route: "rerank", provider };
+    if ((path === `${prefix}/v2/rerank` || path === `${prefix}/v1/rerank`) && provider === "cohere") {
+      return { route: "rerank", provider };
+    }
   }
   return undefined;
 }
