@@ -26,6 +26,7 @@ cat <<STATUS
           API URL: $SUPABASE_URL
     Functions URL: $SUPABASE_URL/functions/v1/<name>
          REST URL: $SUPABASE_URL/rest/v1 (PostgREST 12.0.2: supabase.from(), .rpc())
+     Realtime URL: ${SUPABASE_URL/http/ws}/realtime/v1/websocket (postgres_changes; a stand-in)
          JWKS URL: $SUPABASE_URL/auth/v1/.well-known/jwks.json (sessions: ES256, kid $(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1])).kid)" "$COMPTOIR_SIGNING_KEY_FILE"))
            DB URL: $SUPABASE_DB_URL
   Publishable key: $COMPTOIR_PUBLISHABLE_KEY
@@ -40,7 +41,9 @@ fi
 cat <<STATUS
 
 Try:  curl -s $SUPABASE_URL/functions/v1/health
-      curl -s "$SUPABASE_URL/functions/v1/rate-limit?company_id=agence-des-copines&conversation_id=c1" -H "apikey: $COMPTOIR_PUBLISHABLE_KEY"
+      curl -s "$SUPABASE_URL/functions/v1/rate-limit?company_id=agence-des-copines&conversation_id=c1&user_id=v1" -H "apikey: $COMPTOIR_PUBLISHABLE_KEY"
+      node examples/frontend.mjs   (the seeds' frontend calls and a live feed, supabase-js only)
+      ${SUPABASE_URL/127.0.0.1/localhost}/_local/examples/browser/   (the same in a browser)
       (\`npm run token -- owner@agence-des-copines.test\` mints a user's session JWT)
 
 STATUS

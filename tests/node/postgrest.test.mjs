@@ -3,7 +3,17 @@
 // then PostgREST's behaviours a frontend relies on (PLATFORM.md's conformance list).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { browser, createTenant, publishableKey, secretKey, signedIn, skip, sql, url } from "./support.mjs";
+import {
+  browser,
+  createTenant,
+  mintJwt,
+  publishableKey,
+  secretKey,
+  signedIn,
+  skip,
+  sql,
+  url,
+} from "./support.mjs";
 
 const vector = (axis) => `[${Array.from({ length: 1536 }, (_, i) => (i === axis ? 1 : 0)).join(",")}]`;
 
@@ -113,6 +123,13 @@ describe("PostgREST through the gateway, as the frontend calls it", { skip }, ()
       ["Commande 1", "Commande 2", "Commande 3", "Conversation transmise à un humain"].sort(),
     );
     assert.deepEqual((await stranger.from("activities").select("title").eq("company_id", a.id)).data, []);
+    const team = await member.from("activities").select("title", { count: "exact", head: true }).eq(
+      "company_id",
+      a.id,
+    );
+    assert.equal(team.count, 4);
+    const outsider = await anon.from("activities").select("title");
+    assert.deepEqual([outsider.status, outsider.error?.code], [401, "42501"]);
   });
 
   test("rpc resolve_escalation: a member resumes the bot; another company's member cannot", async () => {
@@ -246,6 +263,29 @@ describe("PostgREST through the gateway, as the frontend calls it", { skip }, ()
     const bad = browser(publishableKey, { global: { headers: { Authorization: "Bearer not.a.jwt" } } });
     const badRes = await bad.from("agents").select("slug");
     assert.deepEqual([badRes.status, badRes.error?.code], [401, "PGRST301"]);
+
+    const expired = browser(publishableKey, {
+      global: {
+        headers: {
+          Authorization: `Bearer ${mintJwt({ sub: a.people.owner.id, email: a.people.owner.email }, -60)}`,
+        },
+      },
+    });
+    const expiredRes = await expired.from("agents").select("slug");
+    assert.deepEqual([expiredRes.status, expiredRes.error?.code, expiredRes.error?.message], [
+      401,
+      "PGRST301",
+      "JWT expired",
+    ]);
+    // The same token, still valid, reads the company's agents: only the expiry was refused.
+    const fresh = browser(publishableKey, {
+      global: {
+        headers: {
+          Authorization: `Bearer ${mintJwt({ sub: a.people.owner.id, email: a.people.owner.email }, 60)}`,
+        },
+      },
+    });
+    assert.equal((await fresh.from("agents").select("slug")).data.length, 2);
 
     const noKey = await fetch(`${url}/rest/v1/agents?select=slug`);
     assert.equal(noKey.status, 401);
