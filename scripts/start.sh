@@ -20,6 +20,8 @@ bash "$ROOT/scripts/local/migrate.sh" --seed
 # unchanged chunks cost nothing, so every start runs it).
 (cd "$ROOT" && "$DENO" run -A scripts/ingest.ts --company agence-des-copines knowledge/demo) ||
   log "demo knowledge base not ingested; retry with: npm run ingest -- --company agence-des-copines knowledge/demo"
+(cd "$ROOT" && "$DENO" run -A scripts/ingest.ts --company boutique-awa knowledge/boutique-awa) ||
+  log "Boutique Awa's knowledge base not ingested; retry with: npm run ingest -- --company boutique-awa knowledge/boutique-awa"
 
 cat <<STATUS
 

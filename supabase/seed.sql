@@ -151,3 +151,57 @@ Style : chaleureuse, enthousiaste et encourageante, comme une amie qui s'y conna
    'Chaleureuse et enthousiaste ; répond avec des emojis (deux ou trois par réponse), tutoiement bienvenu si le visiteur tutoie.',
    'Coucou, moi c''est Carole ! ✨ Instagram, reels, stories ou visuels : dis-moi tout, on va faire briller ton contenu 📸')
 on conflict do nothing;
+
+-- Boutique Awa's live-sale catalog (prices in XOF, integers: XOF has no minor unit), its delivery
+-- zones around Dakar and fees. The Kimono imprimé is the last one (stock 1): the demo's race.
+insert into public.products (id, company_id, name, description, variants, price, stock, aliases)
+values
+  ('e0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000002', 'Robe wax',
+   'Robe longue en wax, coupe évasée.', '{"taille": ["S", "M", "L", "XL"], "couleur": ["rouge", "bleue", "jaune"]}', 15000, 20,
+   '{robe, robes, "robe en wax"}'),
+  ('e0000000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000002', 'Boubou brodé',
+   'Grand boubou brodé main, bazin riche.', '{"taille": ["M", "L", "XL"], "couleur": ["blanc", "bleu ciel", "bordeaux"]}', 35000, 8,
+   '{boubou, boubous, "grand boubou"}'),
+  ('e0000000-0000-4000-8000-000000000003', 'c0000000-0000-4000-8000-000000000002', 'Ensemble bazin',
+   'Ensemble deux pièces en bazin.', '{"taille": ["S", "M", "L"]}', 25000, 10,
+   '{ensemble, bazin, "deux pieces"}'),
+  ('e0000000-0000-4000-8000-000000000004', 'c0000000-0000-4000-8000-000000000002', 'Kimono imprimé',
+   'Kimono léger imprimé, taille unique.', '{}', 12000, 1,
+   '{kimono, kimonos}'),
+  ('e0000000-0000-4000-8000-000000000005', 'c0000000-0000-4000-8000-000000000002', 'Sac en cuir',
+   'Sac à main en cuir tressé.', '{"couleur": ["noir", "marron", "camel"]}', 18000, 6,
+   '{sac, sacs, "sac a main"}'),
+  ('e0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000002', 'Sandales tressées',
+   'Sandales plates en cuir tressé.', '{"pointure": ["37", "38", "39", "40", "41"]}', 9000, 15,
+   '{sandales, sandale, nu-pieds}'),
+  ('e0000000-0000-4000-8000-000000000007', 'c0000000-0000-4000-8000-000000000002', 'Foulard en soie',
+   'Foulard carré en soie imprimée.', '{"couleur": ["vert", "orange", "violet"]}', 5000, 30,
+   '{foulard, foulards, "mouchoir de tete"}'),
+  ('e0000000-0000-4000-8000-000000000008', 'c0000000-0000-4000-8000-000000000002', 'Pagne tissé',
+   'Pagne tissé main (2 mètres).', '{}', 7500, null,
+   '{pagne, pagnes}'),
+  ('e0000000-0000-4000-8000-000000000009', 'c0000000-0000-4000-8000-000000000002', 'Chemise homme wax',
+   'Chemise manches courtes en wax.', '{"taille": ["M", "L", "XL", "XXL"]}', 12500, 12,
+   '{chemise, chemises}'),
+  ('e0000000-0000-4000-8000-000000000010', 'c0000000-0000-4000-8000-000000000002', 'Collier perles',
+   'Collier de perles de verre faites main.', '{}', 4000, 25,
+   '{collier, colliers, perles}'),
+  ('e0000000-0000-4000-8000-000000000011', 'c0000000-0000-4000-8000-000000000002', 'Jupe plissée',
+   'Jupe midi plissée.', '{"taille": ["S", "M", "L"], "couleur": ["noire", "beige"]}', 11000, 9,
+   '{jupe, jupes}'),
+  ('e0000000-0000-4000-8000-000000000012', 'c0000000-0000-4000-8000-000000000002', 'Parfum Thiouraye',
+   'Encens thiouraye traditionnel, pot de 250 g.', '{}', 6000, 40,
+   '{thiouraye, encens, parfum}')
+on conflict do nothing;
+
+insert into public.delivery_zones (id, company_id, name, aliases, fee)
+values
+  ('f0000000-0000-4000-8000-000000000001', 'c0000000-0000-4000-8000-000000000002', 'Dakar Plateau', '{plateau, "dakar plateau", "centre-ville"}', 1500),
+  ('f0000000-0000-4000-8000-000000000002', 'c0000000-0000-4000-8000-000000000002', 'Médina', '{medina}', 1500),
+  ('f0000000-0000-4000-8000-000000000003', 'c0000000-0000-4000-8000-000000000002', 'Parcelles Assainies', '{parcelles, pa, "les parcelles"}', 2000),
+  ('f0000000-0000-4000-8000-000000000004', 'c0000000-0000-4000-8000-000000000002', 'Pikine', '{pikine}', 2500),
+  ('f0000000-0000-4000-8000-000000000005', 'c0000000-0000-4000-8000-000000000002', 'Guédiawaye', '{guediawaye, golf}', 2500),
+  ('f0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000002', 'Rufisque', '{rufisque}', 3000),
+  ('f0000000-0000-4000-8000-000000000007', 'c0000000-0000-4000-8000-000000000002', 'Almadies', '{almadies, ngor}', 2000),
+  ('f0000000-0000-4000-8000-000000000008', 'c0000000-0000-4000-8000-000000000002', 'Keur Massar', '{keur massar, "keur-massar"}', 3000)
+on conflict do nothing;

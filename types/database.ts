@@ -140,6 +140,187 @@ export type Database = {
           },
         ]
       }
+      bot_sessions: {
+        Row: {
+          company_id: string
+          created_at: string
+          ended_at: string | null
+          id: string
+          mode: string
+          started_at: string
+        }
+        Insert: {
+          company_id: string
+          created_at?: string
+          ended_at?: string | null
+          id?: string
+          mode?: string
+          started_at?: string
+        }
+        Update: {
+          company_id?: string
+          created_at?: string
+          ended_at?: string | null
+          id?: string
+          mode?: string
+          started_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "bot_sessions_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "bot_sessions_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      bot_usage: {
+        Row: {
+          company_id: string
+          conversations_count: number
+          cost: number
+          date: string
+          messages_count: number
+          orders_count: number
+          revenue: number
+          tokens: number
+          updated_at: string
+        }
+        Insert: {
+          company_id: string
+          conversations_count?: number
+          cost?: number
+          date: string
+          messages_count?: number
+          orders_count?: number
+          revenue?: number
+          tokens?: number
+          updated_at?: string
+        }
+        Update: {
+          company_id?: string
+          conversations_count?: number
+          cost?: number
+          date?: string
+          messages_count?: number
+          orders_count?: number
+          revenue?: number
+          tokens?: number
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "bot_usage_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "bot_usage_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      botlive_drafts: {
+        Row: {
+          asked: string | null
+          company_id: string
+          conversation_id: string
+          created_at: string
+          customer_name: string | null
+          delivery_zone_id: string | null
+          pending_payment: Json | null
+          phone: string | null
+          product_id: string | null
+          quantity: number
+          updated_at: string
+          variant: NonNullable<Json>
+        }
+        Insert: {
+          asked?: string | null
+          company_id: string
+          conversation_id: string
+          created_at?: string
+          customer_name?: string | null
+          delivery_zone_id?: string | null
+          pending_payment?: Json | null
+          phone?: string | null
+          product_id?: string | null
+          quantity?: number
+          updated_at?: string
+          variant?: NonNullable<Json>
+        }
+        Update: {
+          asked?: string | null
+          company_id?: string
+          conversation_id?: string
+          created_at?: string
+          customer_name?: string | null
+          delivery_zone_id?: string | null
+          pending_payment?: Json | null
+          phone?: string | null
+          product_id?: string | null
+          quantity?: number
+          updated_at?: string
+          variant?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "botlive_drafts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_drafts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "botlive_drafts_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: true
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_drafts_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: true
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_drafts_delivery_zone_id_fkey"
+            columns: ["delivery_zone_id"]
+            isOneToOne: false
+            referencedRelation: "delivery_zones"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_drafts_product_id_fkey"
+            columns: ["product_id"]
+            isOneToOne: false
+            referencedRelation: "products"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       companies: {
         Row: {
           created_at: string
@@ -370,6 +551,54 @@ export type Database = {
           },
           {
             foreignKeyName: "conversations_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      delivery_zones: {
+        Row: {
+          aliases: string[]
+          company_id: string
+          created_at: string
+          fee: number
+          id: string
+          is_active: boolean
+          name: string
+          updated_at: string
+        }
+        Insert: {
+          aliases?: string[]
+          company_id: string
+          created_at?: string
+          fee?: number
+          id?: string
+          is_active?: boolean
+          name: string
+          updated_at?: string
+        }
+        Update: {
+          aliases?: string[]
+          company_id?: string
+          created_at?: string
+          fee?: number
+          id?: string
+          is_active?: boolean
+          name?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "delivery_zones_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "delivery_zones_company_id_fkey"
             columns: ["company_id"]
             isOneToOne: false
             referencedRelation: "company_mapping"
@@ -627,6 +856,259 @@ export type Database = {
           },
         ]
       }
+      orders: {
+        Row: {
+          company_id: string
+          conversation_id: string | null
+          created_at: string
+          customer_name: string | null
+          customer_phone: string | null
+          delivery_fee: number
+          delivery_zone: string | null
+          delivery_zone_id: string | null
+          id: string
+          items: NonNullable<Json>
+          items_total: number
+          notes: string | null
+          number: number
+          order_number: string | null
+          payment_status: string
+          session_id: string | null
+          source: string
+          status: string
+          total_amount: number
+          updated_at: string
+        }
+        Insert: {
+          company_id: string
+          conversation_id?: string | null
+          created_at?: string
+          customer_name?: string | null
+          customer_phone?: string | null
+          delivery_fee?: number
+          delivery_zone?: string | null
+          delivery_zone_id?: string | null
+          id?: string
+          items: NonNullable<Json>
+          items_total: number
+          notes?: string | null
+          number: number
+          order_number?: never
+          payment_status?: string
+          session_id?: string | null
+          source?: string
+          status?: string
+          total_amount: number
+          updated_at?: string
+        }
+        Update: {
+          company_id?: string
+          conversation_id?: string | null
+          created_at?: string
+          customer_name?: string | null
+          customer_phone?: string | null
+          delivery_fee?: number
+          delivery_zone?: string | null
+          delivery_zone_id?: string | null
+          id?: string
+          items?: NonNullable<Json>
+          items_total?: number
+          notes?: string | null
+          number?: number
+          order_number?: never
+          payment_status?: string
+          session_id?: string | null
+          source?: string
+          status?: string
+          total_amount?: number
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "orders_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "orders_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "orders_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "orders_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "orders_delivery_zone_id_fkey"
+            columns: ["delivery_zone_id"]
+            isOneToOne: false
+            referencedRelation: "delivery_zones"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "orders_session_id_fkey"
+            columns: ["session_id"]
+            isOneToOne: false
+            referencedRelation: "bot_sessions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      payments: {
+        Row: {
+          amount: number
+          company_id: string
+          conversation_id: string | null
+          created_at: string
+          detected_amount: number | null
+          id: string
+          method: string
+          order_id: string | null
+          reference: string | null
+          required_amount: number | null
+          source: string
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          amount: number
+          company_id: string
+          conversation_id?: string | null
+          created_at?: string
+          detected_amount?: number | null
+          id?: string
+          method: string
+          order_id?: string | null
+          reference?: string | null
+          required_amount?: number | null
+          source?: string
+          status: string
+          updated_at?: string
+        }
+        Update: {
+          amount?: number
+          company_id?: string
+          conversation_id?: string | null
+          created_at?: string
+          detected_amount?: number | null
+          id?: string
+          method?: string
+          order_id?: string | null
+          reference?: string | null
+          required_amount?: number | null
+          source?: string
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "payments_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payments_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "payments_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payments_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payments_order_id_fkey"
+            columns: ["order_id"]
+            isOneToOne: false
+            referencedRelation: "orders"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      products: {
+        Row: {
+          aliases: string[]
+          company_id: string
+          created_at: string
+          description: string | null
+          id: string
+          is_active: boolean
+          name: string
+          price: number
+          stock: number | null
+          updated_at: string
+          variants: NonNullable<Json>
+        }
+        Insert: {
+          aliases?: string[]
+          company_id: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          is_active?: boolean
+          name: string
+          price: number
+          stock?: number | null
+          updated_at?: string
+          variants?: NonNullable<Json>
+        }
+        Update: {
+          aliases?: string[]
+          company_id?: string
+          created_at?: string
+          description?: string | null
+          id?: string
+          is_active?: boolean
+          name?: string
+          price?: number
+          stock?: number | null
+          updated_at?: string
+          variants?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "products_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "products_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
     }
     Views: {
       chatbot_conversations: {
@@ -733,6 +1215,77 @@ export type Database = {
         }
         Returns: string
       }
+      botlive_begin_turn: {
+        Args: {
+          p_attachments?: Json
+          p_company: string
+          p_conversation: string
+          p_customer: Json
+          p_message_id: string
+          p_text: string
+        }
+        Returns: Json
+      }
+      botlive_cancel_draft: {
+        Args: { p_company: string; p_conversation: string }
+        Returns: boolean
+      }
+      botlive_dashboard: {
+        Args: {
+          p_activity_limit?: number
+          p_company: string
+          p_orders_limit?: number
+        }
+        Returns: Json
+      }
+      botlive_finish_turn: {
+        Args: {
+          p_company: string
+          p_conversation: string
+          p_fields?: Json
+          p_message_id: string
+          p_reply: string
+        }
+        Returns: string
+      }
+      botlive_place_order: {
+        Args: { p_company: string; p_conversation: string; p_session?: string }
+        Returns: Json
+      }
+      botlive_record_payment: {
+        Args: {
+          p_amount: number
+          p_company: string
+          p_conversation: string
+          p_method: string
+          p_reference: string
+          p_source?: string
+        }
+        Returns: Json
+      }
+      botlive_save_draft: {
+        Args: { p_company: string; p_conversation: string; p_draft: Json }
+        Returns: {
+          asked: string | null
+          company_id: string
+          conversation_id: string
+          created_at: string
+          customer_name: string | null
+          delivery_zone_id: string | null
+          pending_payment: Json | null
+          phone: string | null
+          product_id: string | null
+          quantity: number
+          updated_at: string
+          variant: NonNullable<Json>
+        }
+        SetofOptions: {
+          from: "*"
+          to: "botlive_drafts"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       chat_allowance: {
         Args: {
           p_address?: string
@@ -800,6 +1353,37 @@ export type Database = {
           p_slug: string
         }
         Returns: string
+      }
+      create_order: {
+        Args: { p_company: string; p_order: Json }
+        Returns: {
+          company_id: string
+          conversation_id: string | null
+          created_at: string
+          customer_name: string | null
+          customer_phone: string | null
+          delivery_fee: number
+          delivery_zone: string | null
+          delivery_zone_id: string | null
+          id: string
+          items: NonNullable<Json>
+          items_total: number
+          notes: string | null
+          number: number
+          order_number: string | null
+          payment_status: string
+          session_id: string | null
+          source: string
+          status: string
+          total_amount: number
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "orders"
+          isOneToOne: true
+          isSetofReturn: false
+        }
       }
       delete_document_source: {
         Args: { p_company: string; p_source: string }
@@ -946,6 +1530,15 @@ export type Database = {
       tag_documents_by_keywords: {
         Args: { agent: string; p_company?: string; patterns: string[] }
         Returns: number
+      }
+      toggle_live_mode: {
+        Args: { p_company: string; p_enable: boolean }
+        Returns: {
+          ended_at: string
+          session_id: string
+          started_at: string
+          status: string
+        }[]
       }
     }
     Enums: {

@@ -69,6 +69,8 @@ export function databaseError(error: unknown, what: string): unknown {
   }
   if (state === "42501") return new HttpError("forbidden", `${what}: ${message}`);
   if (state === "23505") return new HttpError("conflict", `${what}: that already exists`);
+  // Ours: a state change the rules refuse (an order's illegal status transition).
+  if (state === "55000") return new HttpError("conflict", `${what}: ${message}`);
   if (state === "57014") {
     return new HttpError("unavailable", `${what}: the database took too long, retry in a moment`);
   }

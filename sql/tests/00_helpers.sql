@@ -196,4 +196,51 @@ begin
 end;
 $$;
 
+/**
+ * Botlive: a conversation of p_company whose draft has the product, zone and phone (through the
+ * bot's own functions); returns the conversation's uuid.
+ */
+create or replace function tests.botlive_draft(p_company text, p_conversation text, p_product uuid, p_zone uuid,
+  p_quantity integer default 1)
+returns uuid
+language plpgsql
+as $$
+declare
+  v_conversation uuid;
+begin
+  v_conversation := (public.botlive_begin_turn(p_company, p_conversation, p_conversation || '-m1',
+    jsonb_build_object('id', p_conversation, 'name', 'Cliente ' || p_conversation), 'je commande', '[]') ->> 'conversation_id')::uuid;
+  perform public.botlive_save_draft(p_company, v_conversation, jsonb_build_object(
+    'customer_name', 'Cliente ' || p_conversation, 'product_id', p_product, 'variant', '{}'::jsonb, 'quantity', p_quantity,
+    'delivery_zone_id', p_zone, 'phone', '+221771234567'));
+  return v_conversation;
+end;
+$$;
+
+/** Botlive: tests.botlive_draft, paid in full (reference p_reference); returns the conversation. */
+create or replace function tests.botlive_paid_draft(p_company text, p_conversation text, p_product uuid, p_zone uuid,
+  p_reference text)
+returns uuid
+language plpgsql
+as $$
+declare
+  v_conversation uuid := tests.botlive_draft(p_company, p_conversation, p_product, p_zone);
+  v_required integer;
+begin
+  select p.price + z.fee into v_required from public.products p, public.delivery_zones z
+  where p.id = p_product and z.id = p_zone;
+  perform public.botlive_record_payment(p_company, v_conversation, v_required, 'wave', p_reference);
+  return v_conversation;
+end;
+$$;
+
+/** Botlive: a paid draft turned into an order; returns botlive_place_order's result. */
+create or replace function tests.botlive_paid_order(p_company text, p_conversation text, p_product uuid, p_zone uuid,
+  p_reference text)
+returns jsonb
+language sql
+as $$
+  select public.botlive_place_order(p_company, tests.botlive_paid_draft(p_company, p_conversation, p_product, p_zone, p_reference), null)
+$$;
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
