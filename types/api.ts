@@ -318,3 +318,212 @@ export const RateLimitResponse = z.object({
   limited_by: ChatLimit.nullable(),
 });
 export type RateLimitResponse = z.infer<typeof RateLimitResponse>;
+
+/** Botlive: an amount in XOF, an integer of francs (XOF has no minor unit). */
+const Xof = z.number().int().min(0).max(1_000_000_000);
+
+/** Botlive: what a customer's message carries besides text (a payment screenshot, mostly). */
+export const Attachment = z.object({
+  type: z.enum(["image", "audio", "video", "file"]),
+  url: z.url().max(2000).optional(),
+  id: text().max(200).optional(),
+  mime_type: text().max(100).optional(),
+  caption: text().max(1000).optional(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+/** `botlive` limits: the customer's message. */
+export const BOTLIVE_MAX_TEXT_CHARS = 4000;
+
+/**
+ * `botlive` — POST from the shop's messaging integration (secret key): one customer message.
+ * `message_id` is the channel's own id (`wamid…`, `mid…`): the same id twice gets the same reply
+ * and changes nothing. `conversation_id` is the channel's conversation (the customer's WhatsApp
+ * id, a Messenger PSID).
+ */
+export const BotliveRequest = z.object({
+  company_id: CompanyRef,
+  conversation_id: text().trim().min(1).max(200),
+  message_id: text().trim().min(1).max(190),
+  customer: z.object({
+    id: text().trim().min(1).max(200),
+    name: text().trim().min(1).max(200).optional(),
+    phone: text().trim().max(40).optional(),
+  }),
+  text: text().max(BOTLIVE_MAX_TEXT_CHARS).optional(),
+  attachments: z.array(Attachment).max(10).optional(),
+}).refine((r) => (r.text !== undefined && r.text.trim() !== "") || (r.attachments?.length ?? 0) > 0, {
+  message: "a message needs text or an attachment",
+  path: ["text"],
+});
+export type BotliveRequest = z.infer<typeof BotliveRequest>;
+
+/** The slots of an order being filled, as the older dashboard shows them. */
+export const BotliveSlot = z.enum(["produit", "paiement", "zone", "numero"]);
+
+export const OrderItem = z.object({
+  product_id: z.string(),
+  name: z.string(),
+  variant: z.record(z.string(), z.string()),
+  quantity: z.number().int(),
+  unit_price: Xof,
+  line_total: Xof.optional(),
+});
+
+/** The order being filled, after the turn. Amounts from the database. */
+export const OrderState = z.object({
+  status: z.enum(["empty", "collecting", "awaiting_payment", "placed", "cancelled", "out_of_stock"]),
+  product: z.object({
+    id: z.string(),
+    name: z.string(),
+    variant: z.record(z.string(), z.string()),
+    quantity: z.number().int(),
+    unit_price: Xof,
+  }).nullable(),
+  zone: z.object({ id: z.string(), name: z.string(), fee: Xof }).nullable(),
+  phone: z.string().nullable(),
+  payment: z.object({ paid: Xof, required: Xof.nullable(), missing: Xof.nullable() }),
+  missing: z.array(BotliveSlot),
+  missing_options: z.array(z.string()),
+  completion_rate: z.number().int().min(0).max(100),
+});
+export type OrderState = z.infer<typeof OrderState>;
+
+export const BotliveResponse = z.object({
+  /** What to send the customer (empty while a human has the conversation: the bot stays silent). */
+  reply: z.string(),
+  mode: z.enum(["live", "rag"]),
+  order_state: OrderState,
+  /** The order this message created, if it did. */
+  order: z.object({
+    id: z.string(),
+    order_number: z.string(),
+    total_amount: Xof,
+    status: z.string(),
+    items: z.array(OrderItem),
+    delivery_zone: z.string().nullable(),
+    delivery_fee: Xof,
+    customer_phone: z.string().nullable(),
+  }).nullable(),
+  /** True when a human has (now) the conversation. */
+  escalated: z.boolean(),
+  /** True when this is the stored reply to a message id seen before. */
+  replayed: z.boolean(),
+});
+export type BotliveResponse = z.infer<typeof BotliveResponse>;
+
+/** `toggle-live-mode` — POST (an admin's or owner's session). */
+export const ToggleLiveRequest = z.object({ company_id: CompanyRef, enable: z.boolean() });
+export const ToggleLiveResponse = z.object({
+  status: z.enum(["enabled", "disabled"]),
+  session_id: z.string().nullable(),
+  started_at: z.string().nullable(),
+  ended_at: z.string().nullable(),
+});
+export type ToggleLiveResponse = z.infer<typeof ToggleLiveResponse>;
+
+export const OrderStatus = z.enum(["pending", "confirmed", "shipped", "delivered", "cancelled"]);
+
+/** `orders` — GET `?company_id=&status=&limit=&offset=` (a member), or `?company_id=&id=` for one. */
+export const OrdersQuery = z.object({
+  company_id: CompanyRef,
+  id: z.uuid().optional(),
+  status: OrderStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+});
+
+/** `orders` — POST (an admin): an order entered by hand. Prices come from the catalog. */
+export const CreateOrderRequest = z.object({
+  company_id: CompanyRef,
+  customer_name: text().trim().min(1).max(200).optional(),
+  customer_phone: text().trim().max(40).optional(),
+  delivery_zone_id: z.uuid().optional(),
+  items: z.array(z.object({
+    product_id: z.uuid(),
+    quantity: z.number().int().min(1).max(100).default(1),
+    variant: z.record(z.string().max(50), text().max(100)).optional(),
+  })).min(1).max(50),
+  notes: text().max(2000).optional(),
+});
+
+/** `orders` — PATCH (an admin): a status change; an illegal transition is a 409. */
+export const UpdateOrderRequest = z.object({
+  company_id: CompanyRef,
+  id: z.uuid(),
+  status: OrderStatus.optional(),
+  notes: text().max(2000).optional(),
+}).refine((r) => r.status !== undefined || r.notes !== undefined, { message: "nothing to update", path: ["status"] });
+
+export const Order = z.object({
+  id: z.string(),
+  order_number: z.string(),
+  company_id: z.string(),
+  conversation_id: z.string().nullable(),
+  customer_name: z.string().nullable(),
+  customer_phone: z.string().nullable(),
+  delivery_zone: z.string().nullable(),
+  delivery_fee: Xof,
+  items: z.array(OrderItem),
+  items_total: Xof,
+  total_amount: Xof,
+  status: OrderStatus,
+  payment_status: z.enum(["unpaid", "paid", "refunded"]),
+  source: z.enum(["botlive", "manual"]),
+  notes: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Order = z.infer<typeof Order>;
+
+export const OrdersListResponse = z.object({
+  orders: z.array(Order),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+/** `dashboard` — GET `?company_id=` (a member). */
+export const DashboardQuery = z.object({ company_id: CompanyRef });
+
+const DayStats = z.object({
+  conversations: z.number().int(),
+  messages: z.number().int(),
+  orders: z.number().int(),
+  revenue: Xof,
+  tokens: z.number().int(),
+});
+
+export const DashboardResponse = z.object({
+  live: z.object({ enabled: z.boolean(), session_id: z.string().nullable(), started_at: z.string().nullable() }),
+  /** The feed, newest first; the older frontend's fields (type, client, produit, timestamp) beside ours. */
+  activity: z.array(z.object({
+    id: z.string(),
+    type: z.string(),
+    title: z.string(),
+    description: z.string().nullable(),
+    status: z.string(),
+    client: z.string().nullable(),
+    produit: z.string().nullable(),
+    timestamp: z.string(),
+    /** « à l'instant », « il y a 5 min », « hier ». */
+    relative_time: z.string(),
+  })),
+  /** Orders being filled (drafts) and pending orders, with each slot done or missing. */
+  active_orders: z.array(z.object({
+    kind: z.enum(["draft", "order"]),
+    id: z.string(),
+    order_number: z.string().nullable(),
+    user_id: z.string().nullable(),
+    user_name: z.string().nullable(),
+    produit: z.enum(["done", "missing"]),
+    paiement: z.enum(["done", "missing"]),
+    zone: z.enum(["done", "missing"]),
+    numero: z.enum(["done", "missing"]),
+    completion_rate: z.number().int(),
+    total_amount: Xof.nullable(),
+    created_at: z.string(),
+  })),
+  stats: z.object({ today: DayStats, last_7_days: DayStats }),
+});
+export type DashboardResponse = z.infer<typeof DashboardResponse>;

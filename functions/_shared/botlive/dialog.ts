@@ -1,0 +1,217 @@
+/**
+ * The order being filled, as a form: what a message changes in the draft (corrections replace,
+ * a new product resets its variant), what is still missing, and the one French question that
+ * asks for it. Pure: the turn (turn.ts) reads and writes the database around it. Amounts in
+ * replies are computed from the catalog rows the database returned, never from a model's text.
+ */
+import { matchVariant, missingOptions, type Product, type Zone } from "./catalog.ts";
+import type { Extraction } from "./extract.ts";
+import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
+
+export interface Draft {
+  productId: string | null;
+  variant: Record<string, string>;
+  quantity: number;
+  zoneId: string | null;
+  phone: string | null;
+  customerName: string | null;
+  pendingPayment: { amount?: number; method?: PaymentMethod; reference?: string } | null;
+}
+
+export const EMPTY_DRAFT: Draft = {
+  productId: null,
+  variant: {},
+  quantity: 1,
+  zoneId: null,
+  phone: null,
+  customerName: null,
+  pendingPayment: null,
+};
+
+/** The slots of the older dashboard's active orders. */
+export type Slot = "produit" | "paiement" | "zone" | "numero";
+
+export interface OrderState {
+  status: "empty" | "collecting" | "awaiting_payment" | "placed" | "cancelled" | "out_of_stock";
+  product:
+    | { id: string; name: string; variant: Record<string, string>; quantity: number; unit_price: number }
+    | null;
+  zone: { id: string; name: string; fee: number } | null;
+  phone: string | null;
+  payment: { paid: number; required: number | null; missing: number | null };
+  /** Slots still missing, in the order the bot asks for them. */
+  missing: Slot[];
+  /** Options of the product still to choose (taille, couleur…). */
+  missing_options: string[];
+  completion_rate: number;
+}
+
+export interface Catalog {
+  products: Product[];
+  zones: Zone[];
+}
+
+/** The draft after one message, what changed (for the database), and what to acknowledge. */
+export interface Merged {
+  draft: Draft;
+  changed: boolean;
+  /** Several products fit what the customer wrote: ask which. */
+  ambiguous: Product[];
+  /** Facts to confirm back, in French (« Robe wax (M) × 2 », « livraison à Pikine : 2 500 FCFA »). */
+  acknowledged: string[];
+}
+
+const productOf = (catalog: Catalog, id: string | null) => catalog.products.find((p) => p.id === id);
+const zoneOf = (catalog: Catalog, id: string | null) => catalog.zones.find((z) => z.id === id);
+
+/** A product line as the customer reads it: « Robe wax (M, rouge) × 2 ». */
+export function describeItem(product: Product, variant: Record<string, string>, quantity: number): string {
+  const values = Object.keys(product.variants).map((option) => variant[option]).filter(Boolean);
+  return `${product.name}${values.length ? ` (${values.join(", ")})` : ""}${
+    quantity > 1 ? ` × ${quantity}` : ""
+  }`;
+}
+
+/** Options with a single value are chosen by themselves. */
+function withSingleOptions(product: Product, variant: Record<string, string>): Record<string, string> {
+  const filled = { ...variant };
+  for (const [option, values] of Object.entries(product.variants)) {
+    if (values.length === 1 && !filled[option]) filled[option] = values[0];
+  }
+  return filled;
+}
+
+export function merge(draft: Draft, extraction: Extraction, catalog: Catalog): Merged {
+  const next: Draft = { ...draft, variant: { ...draft.variant } };
+  const acknowledged: string[] = [];
+  let ambiguous: Product[] = [];
+
+  if (extraction.products.length === 1) {
+    const product = extraction.products[0];
+    if (product.id !== next.productId) {
+      next.productId = product.id;
+      next.variant = {};
+      if (extraction.quantity === undefined) next.quantity = 1;
+    }
+  } else if (extraction.products.length > 1) {
+    // « la robe » when there are two: keep the current one if it is among them, else ask.
+    if (!extraction.products.some((p) => p.id === next.productId)) ambiguous = extraction.products;
+  }
+  const product = productOf(catalog, next.productId);
+  if (product) {
+    const given = matchVariant(extraction.variantText, product);
+    next.variant = withSingleOptions(product, { ...next.variant, ...given });
+    if (extraction.quantity !== undefined) next.quantity = Math.min(Math.max(extraction.quantity, 1), 100);
+    const touched = extraction.products.length === 1 || Object.keys(given).length > 0 ||
+      extraction.quantity !== undefined;
+    if (touched) {
+      acknowledged.push(`${describeItem(product, next.variant, next.quantity)} à ${xof(product.price)}`);
+    }
+  }
+  if (extraction.zone && extraction.zone.id !== next.zoneId) {
+    next.zoneId = extraction.zone.id;
+    acknowledged.push(
+      `livraison à ${extraction.zone.name} : ${extraction.zone.fee ? xof(extraction.zone.fee) : "gratuite"}`,
+    );
+  } else if (extraction.zone) {
+    acknowledged.push(
+      `livraison à ${extraction.zone.name} : ${extraction.zone.fee ? xof(extraction.zone.fee) : "gratuite"}`,
+    );
+  }
+  if (extraction.phone && extraction.phone !== next.phone) {
+    next.phone = extraction.phone;
+    acknowledged.push(`numéro ${formatPhone(extraction.phone)}`);
+  }
+  if (extraction.customerName && extraction.customerName !== next.customerName) {
+    next.customerName = extraction.customerName;
+  }
+  const changed = JSON.stringify(next) !== JSON.stringify(draft);
+  return { draft: next, changed, ambiguous, acknowledged };
+}
+
+/** What the draft costs from the catalog: price × quantity + the zone's fee (null while unknown). */
+export function required(draft: Draft, catalog: Catalog): number | null {
+  const product = productOf(catalog, draft.productId);
+  const zone = zoneOf(catalog, draft.zoneId);
+  return product && zone ? product.price * draft.quantity + zone.fee : null;
+}
+
+/** The order's state for the response and the dashboard: slots done and missing. */
+export function orderState(
+  draft: Draft | null,
+  catalog: Catalog,
+  paid: number,
+  status?: OrderState["status"],
+): OrderState {
+  const d = draft ?? EMPTY_DRAFT;
+  const product = productOf(catalog, d.productId);
+  const zone = zoneOf(catalog, d.zoneId);
+  const due = required(d, catalog);
+  const options = product ? missingOptions(product, d.variant) : [];
+  const missing: Slot[] = [];
+  if (!product || options.length > 0) missing.push("produit");
+  if (!zone) missing.push("zone");
+  if (!d.phone) missing.push("numero");
+  if (due === null || paid < due) missing.push("paiement");
+  const empty = !draft || (!product && !zone && !d.phone && paid === 0);
+  return {
+    status: status ??
+      (empty
+        ? "empty"
+        : missing.length === 1 && missing[0] === "paiement"
+        ? "awaiting_payment"
+        : "collecting"),
+    product: product
+      ? {
+        id: product.id,
+        name: product.name,
+        variant: d.variant,
+        quantity: d.quantity,
+        unit_price: product.price,
+      }
+      : null,
+    zone: zone ? { id: zone.id, name: zone.name, fee: zone.fee } : null,
+    phone: d.phone,
+    payment: { paid, required: due, missing: due === null ? null : Math.max(due - paid, 0) },
+    missing,
+    missing_options: options,
+    completion_rate: Math.round(((4 - missing.length) / 4) * 100),
+  };
+}
+
+const OPTION_LABEL: Record<string, string> = { taille: "taille", couleur: "couleur", pointure: "pointure" };
+
+/** The one question for the first thing still missing (none when only the payment's confirmation is awaited). */
+export function nextQuestion(state: OrderState, catalog: Catalog, product?: Product): string | null {
+  if (!state.product) {
+    const names = catalog.products.slice(0, 6).map((p) => p.name).join(", ");
+    return `Quel article voulez-vous ? Par exemple : ${names}.`;
+  }
+  if (state.missing_options.length > 0 && product) {
+    const option = state.missing_options[0];
+    return `Quelle ${OPTION_LABEL[option] ?? option} voulez-vous pour ${product.name} ? (${
+      product.variants[option].join(", ")
+    })`;
+  }
+  if (!state.zone) {
+    const zones = catalog.zones.slice(0, 5).map((z) => z.name).join(", ");
+    return `Dans quelle zone faut-il vous livrer ? (${zones}…)`;
+  }
+  if (!state.phone) return "Quel numéro de téléphone pour la livraison ?";
+  if (state.payment.required !== null && state.payment.paid < state.payment.required) {
+    const { required: due, paid } = state.payment;
+    const detail =
+      `${describeItem(product!, state.product.variant, state.product.quantity)} ${
+        xof(state.product.unit_price * state.product.quantity)
+      }` +
+      ` + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
+    if (paid > 0) {
+      return `Nous avons bien reçu ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
+        "Envoyez le complément par Wave ou Orange Money, avec le montant et la référence de la transaction.";
+    }
+    return `Le total est de ${
+      xof(due)
+    } (${detail}). Payez par Wave ou Orange Money, puis envoyez-moi le montant et la référence de la transaction.`;
+  }
+  return null;
+}

@@ -1,0 +1,144 @@
+/**
+ * What one customer message says for the order being filled, as slots: a product (from the
+ * catalog, with variant values and a quantity), a delivery zone, a phone number, a payment
+ * proof (amount, method, reference), a name, and what the customer wants (to order, to cancel,
+ * to ask something, a human). `extractOffline` is the deterministic extractor the demo and the
+ * tests take real orders with when no model is configured; the model's extraction (llm.ts) is
+ * normalised into the same shape, through the same catalog matching.
+ */
+import { asksForHuman } from "../chat/router.ts";
+import { matchProducts, matchVariant, matchZone, type Product, type Zone } from "./catalog.ts";
+import {
+  findAmounts,
+  findMethod,
+  findPhones,
+  findQuantity,
+  findReference,
+  fold,
+  type PaymentMethod,
+  withoutPhones,
+} from "./parse.ts";
+
+export type Intent = "order" | "cancel" | "human" | "question" | "greeting" | "paid_claim" | "other";
+
+export interface Extraction {
+  intent: Intent;
+  /** The products the message names (several: ambiguous). */
+  products: Product[];
+  /** Variant values given (for the product named, or the draft's). */
+  variantText: string;
+  quantity?: number;
+  zone?: Zone;
+  /** E.164 (+221…) when the message gives a Senegalese mobile. */
+  phone?: string;
+  /** Digits written as a phone that are not a Senegalese mobile. */
+  invalidPhone?: string;
+  payment?: { amount?: number; method?: PaymentMethod; reference?: string };
+  /** An amount that cannot be one (0, or above 100 000 000 FCFA). */
+  invalidAmount?: string;
+  customerName?: string;
+  /** The message wants something from the catalog the catalog does not have (« je veux un vélo »). */
+  unknownProduct?: string;
+}
+
+export interface ExtractionContext {
+  catalog: Product[];
+  zones: Zone[];
+  /** The product already in the draft, for variant answers (« en M »). */
+  current?: Product;
+}
+
+const CANCEL =
+  /\b(j ?annule|annuler|annulez|annulation|laisse[rz]? tomber|je ne (?:la |le |les )?veux plus|je n ?en veux plus|plus besoin|stop la commande)\b/;
+const PAID_CLAIM =
+  /\b(j ?ai (?:deja )?(?:paye|envoye|fait le (?:paiement|transfert|depot|versement)|transfere|regle|verse)|c ?est paye|paiement (?:fait|effectue|envoye)|deja paye)\b/;
+const PAYMENT_CONTEXT =
+  /\b(paye|payer|paiement|envoye|envoyer|verse|versement|transfert|transfere|depot|recu|regle|wave|orange|om|free|ref|reference|txn|transaction)\b/;
+const QUESTION_START =
+  /^(combien|est ce|est-ce|quel|quelle|quels|quelles|quand|ou |comment|pourquoi|c ?est quoi|vous (?:avez|faites|livrez|acceptez)|y a t il|avez vous|faites vous|livrez vous|acceptez vous|peut on|on peut|je peux|puis je)/;
+const GREETING = /^(bonjour|bonsoir|salut|slt|hello|coucou|salam|assalamou? ?aleykoum|bjr|bsr)\b[\s!.,]*$/;
+const ORDER_WORDS =
+  /\b(je (?:veux|voudrais|prends|commande)|j ?aimerais|commander|acheter|prendre|reserver|mettez moi|donnez moi)\b/;
+const NAME =
+  /\b(?:je m ?appelle|mon nom(?: est| c ?est)?|au nom de|c ?est de la part de|moi c ?est)\s*:?\s*([a-zà-ÿ][a-zà-ÿ'-]+(?:\s+[a-zà-ÿ][a-zà-ÿ'-]+)?)/i;
+
+/** Reads a message with the catalog, deterministically. */
+export function extractOffline(text: string, context: ExtractionContext): Extraction {
+  const folded = fold(text).replace(/['’]/g, " ").trim();
+  // « orange money » pays; it is not the colour orange.
+  const variantText = text.replace(/\b(orange|free)[\s-]*money\b|\bOM\b/gi, " ");
+  const extraction: Extraction = { intent: "other", products: [], variantText };
+
+  if (asksForHuman(text)) extraction.intent = "human";
+  else if (CANCEL.test(folded)) extraction.intent = "cancel";
+
+  const phones = findPhones(text);
+  if (phones.valid.length > 0) extraction.phone = phones.valid.at(-1);
+  else if (
+    phones.invalid.length > 0 &&
+    /\b(numero|num|tel|telephone|phone|joindre|appeler|contact)\b|^\+?[\d\s.-]+$/.test(folded)
+  ) {
+    extraction.invalidPhone = phones.invalid[0];
+  }
+
+  // Amounts: not the phone's digits; a payment needs a currency or a payment word around it.
+  const withoutPhone = withoutPhones(text);
+  const reference = findReference(withoutPhone);
+  const method = findMethod(text);
+  const paymentContext = PAYMENT_CONTEXT.test(folded) || reference !== undefined;
+  const amounts = findAmounts(reference ? withoutPhone.replace(reference, " ") : withoutPhone)
+    .filter((a) => a.currency || (paymentContext && a.value >= 100));
+  if (amounts.length > 0 && (paymentContext || amounts.some((a) => a.currency))) {
+    const amount = amounts.find((a) => a.currency) ?? amounts[0];
+    if (amount.value <= 0 || amount.value > 100_000_000) extraction.invalidAmount = amount.raw;
+    else if (paymentContext || method || reference) {
+      extraction.payment = { amount: amount.value, method, reference };
+    }
+  }
+  if (!extraction.payment && (reference || (method && paymentContext && method !== "cash"))) {
+    extraction.payment = { method, reference };
+  }
+  if (!extraction.payment && PAID_CLAIM.test(folded)) extraction.intent = "paid_claim";
+
+  extraction.products = matchProducts(text, context.catalog);
+  const zone = matchZone(text, context.zones);
+  if (zone) extraction.zone = zone;
+  // A quantity is read only around an item or an order verb, never from an amount or a phone.
+  let quantityText = fold(withoutPhone).replace(/\d{1,3}(?:[ .]\d{3})+/g, " ");
+  for (const amount of findAmounts(withoutPhone)) {
+    if (amount.currency || amount.value >= 100) quantityText = quantityText.replace(amount.raw, " ");
+  }
+  const quantity = findQuantity(quantityText);
+  if (
+    quantity !== undefined && (extraction.products.length > 0 || context.current || ORDER_WORDS.test(folded))
+  ) {
+    extraction.quantity = quantity;
+  }
+  const name = NAME.exec(text);
+  if (name) extraction.customerName = name[1].replace(/\b\p{L}/gu, (c) => c.toUpperCase());
+
+  const hasSlot = extraction.products.length > 0 || extraction.zone !== undefined ||
+    extraction.phone !== undefined ||
+    extraction.payment !== undefined || extraction.quantity !== undefined ||
+    (context.current !== undefined && Object.keys(matchVariant(text, context.current)).length > 0);
+  if (extraction.intent === "other") {
+    const asks = /\?\s*$/.test(text.trim()) || QUESTION_START.test(folded);
+    // « Vous livrez à Pikine ? », « Quels sont vos frais pour Parcelles ? »: a question, even naming a zone.
+    const ordering = extraction.products.length > 0 || extraction.phone !== undefined ||
+      extraction.payment !== undefined;
+    if (asks && (!hasSlot || (!ordering && QUESTION_START.test(folded)))) extraction.intent = "question";
+    else if (GREETING.test(folded)) extraction.intent = "greeting";
+    else if (hasSlot || ORDER_WORDS.test(folded) || extraction.customerName) extraction.intent = "order";
+    else if (asks) extraction.intent = "question";
+  }
+  if (
+    extraction.intent === "order" && extraction.products.length === 0 && !context.current &&
+    ORDER_WORDS.test(folded)
+  ) {
+    const wanted =
+      /\b(?:je (?:veux|voudrais|prends|commande)|j ?aimerais|commander|acheter)\s+(?:un |une |des |le |la |les |l )?([a-z0-9][a-z0-9 -]{1,40})/
+        .exec(folded);
+    if (wanted && !extraction.zone && !extraction.phone) extraction.unknownProduct = wanted[1].trim();
+  }
+  return extraction;
+}

@@ -1,0 +1,247 @@
+/**
+ * The models' side of Botlive: the extraction of a customer message with structured output on
+ * Groq (Llama 3.3 70B, the company's `prompt_botlive_groq_70b`), falling back to DeepSeek V3
+ * (`prompt_botlive_deepseek_v3`), each attempt bounded; the answer to a question from the
+ * shop's knowledge base. A model's extraction is validated (zod) and normalised through the
+ * catalog matching: a product or zone it names that the catalog does not have is dropped, a
+ * phone that is not one is refused, an amount must be an integer of francs. When every model
+ * fails, the caller falls back to the offline extractor.
+ */
+import { z } from "zod";
+import type { Attempt, ChatMessage, ChatProvider, Usage } from "../providers/types.ts";
+import { matchProducts, matchZone } from "./catalog.ts";
+import type { Extraction, ExtractionContext, Intent } from "./extract.ts";
+import { findPhones, findReference, type PaymentMethod } from "./parse.ts";
+
+const METHODS = ["wave", "orange_money", "free_money", "cash", "card", "other"] as const;
+const INTENTS = ["order", "cancel", "human", "question", "greeting", "paid_claim", "other"] as const;
+
+/** What the model is asked to return (JSON Schema for structured output; zod for checking it). */
+export const EXTRACTION_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["intent", "product", "variant", "quantity", "zone", "phone", "payment", "customer_name"],
+  properties: {
+    intent: { type: "string", enum: [...INTENTS] },
+    product: { type: ["string", "null"], description: "le nom du produit tel qu'il figure au catalogue" },
+    variant: { type: "object", additionalProperties: { type: "string" } },
+    quantity: { type: ["integer", "null"] },
+    zone: {
+      type: ["string", "null"],
+      description: "la zone de livraison telle qu'elle figure dans la liste",
+    },
+    phone: { type: ["string", "null"] },
+    payment: {
+      type: ["object", "null"],
+      additionalProperties: false,
+      required: ["amount", "method", "reference"],
+      properties: {
+        amount: { type: ["integer", "null"], description: "montant payé en FCFA, entier" },
+        method: { type: ["string", "null"], enum: [...METHODS, null] },
+        reference: { type: ["string", "null"] },
+      },
+    },
+    customer_name: { type: ["string", "null"] },
+  },
+} as const;
+
+const ModelExtraction = z.object({
+  intent: z.enum(INTENTS),
+  product: z.string().max(200).nullable(),
+  variant: z.record(z.string(), z.string().max(100)).default({}),
+  quantity: z.number().int().nullable(),
+  zone: z.string().max(200).nullable(),
+  phone: z.string().max(40).nullable(),
+  payment: z.object({
+    amount: z.number().int().nullable(),
+    method: z.enum(METHODS).nullable(),
+    reference: z.string().max(100).nullable(),
+  }).nullable(),
+  customer_name: z.string().max(200).nullable(),
+});
+
+export interface BotliveModels {
+  groq?: ChatProvider;
+  deepseek?: ChatProvider;
+}
+
+export interface ModelResult<T> {
+  value: T;
+  model: string;
+  provider: string;
+  usage: Usage;
+  attempts: Attempt[];
+}
+
+function extractionMessages(
+  prompt: string,
+  message: string,
+  context: ExtractionContext,
+  history: ChatMessage[],
+): ChatMessage[] {
+  const catalog = context.catalog.map((p) =>
+    `- ${p.name}${
+      Object.keys(p.variants).length
+        ? ` (${Object.entries(p.variants).map(([k, v]) => `${k} : ${v.join("/")}`).join(" ; ")})`
+        : ""
+    }`
+  ).join("\n");
+  const zones = context.zones.map((z) => `- ${z.name}${z.aliases.length ? ` (${z.aliases.join(", ")})` : ""}`)
+    .join("\n");
+  return [
+    {
+      role: "system",
+      content:
+        `${prompt}\n\nTa tâche ici : extraire du dernier message du client, en JSON, ce qu'il dit pour sa commande. ` +
+        "N'invente rien : un champ que le message ne donne pas vaut null. Le produit et la zone doivent être écrits " +
+        "comme dans les listes ci-dessous. Les montants sont des entiers de FCFA (« 15k » = 15000). " +
+        "intent : order (il commande ou précise), cancel (il annule), human (il veut parler à quelqu'un), question, " +
+        "greeting, paid_claim (il dit avoir payé sans donner montant ni référence), other.\n\n" +
+        `Catalogue :\n${catalog}\n\nZones de livraison :\n${zones}` +
+        (context.current ? `\n\nProduit déjà choisi : ${context.current.name}` : ""),
+    },
+    ...history.slice(-6),
+    { role: "user", content: message },
+  ];
+}
+
+/** The model's JSON as an Extraction, through the catalog: nothing it names outside the catalog survives. */
+export function normaliseModelExtraction(
+  raw: unknown,
+  text: string,
+  context: ExtractionContext,
+): Extraction | null {
+  const parsed = ModelExtraction.safeParse(raw);
+  if (!parsed.success) return null;
+  const m = parsed.data;
+  const extraction: Extraction = {
+    intent: m.intent as Intent,
+    products: m.product ? matchProducts(m.product, context.catalog) : [],
+    variantText: [text, ...Object.values(m.variant)].join(" "),
+  };
+  if (m.quantity !== null && m.quantity >= 1 && m.quantity <= 100) extraction.quantity = m.quantity;
+  if (m.zone) extraction.zone = matchZone(m.zone, context.zones);
+  if (m.phone) {
+    const phones = findPhones(m.phone);
+    if (phones.valid[0]) extraction.phone = phones.valid[0];
+    else extraction.invalidPhone = m.phone;
+  }
+  if (m.payment) {
+    const { amount, method, reference } = m.payment;
+    if (amount !== null && (amount <= 0 || amount > 100_000_000)) extraction.invalidAmount = String(amount);
+    // A reference the customer did not write is not one: it must appear in the message.
+    const written = reference && text.toUpperCase().includes(reference.toUpperCase())
+      ? reference.toUpperCase()
+      : findReference(text);
+    extraction.payment = {
+      ...(amount !== null && amount > 0 && amount <= 100_000_000 ? { amount } : {}),
+      ...(method ? { method: method as PaymentMethod } : {}),
+      ...(written ? { reference: written } : {}),
+    };
+    if (Object.keys(extraction.payment).length === 0) delete extraction.payment;
+  }
+  if (m.customer_name) extraction.customerName = m.customer_name;
+  return extraction;
+}
+
+/**
+ * Groq with its prompt, then DeepSeek with its own; each attempt bounded by `timeoutMs`. A
+ * failure (HTTP error, timeout, JSON that is not the schema) moves on. Null when every model failed.
+ */
+export async function extractWithModels(
+  models: BotliveModels,
+  prompts: { groq: string | null; deepseek: string | null },
+  text: string,
+  context: ExtractionContext,
+  history: ChatMessage[],
+  timeoutMs: number,
+): Promise<ModelResult<Extraction> | null> {
+  const attempts: Attempt[] = [];
+  const chain: [ChatProvider | undefined, string | null][] = [[models.groq, prompts.groq], [
+    models.deepseek,
+    prompts.deepseek,
+  ]];
+  for (const [provider, prompt] of chain) {
+    if (!provider) continue;
+    try {
+      const result = await provider.complete({
+        messages: extractionMessages(
+          prompt ?? "Tu es l'assistante de vente d'une boutique en live.",
+          text,
+          context,
+          history,
+        ),
+        json: { name: "botlive_extraction", schema: EXTRACTION_SCHEMA as unknown as Record<string, unknown> },
+        temperature: 0,
+        timeoutMs,
+        maxTokens: 400,
+      });
+      attempts.push(...result.attempts);
+      const extraction = normaliseModelExtraction(result.json, text, context);
+      if (!extraction) {
+        attempts.push({
+          provider: result.provider,
+          model: result.model,
+          ok: false,
+          error: "malformed",
+          ms: 0,
+        });
+        continue;
+      }
+      return {
+        value: extraction,
+        model: result.model,
+        provider: result.provider,
+        usage: result.usage,
+        attempts,
+      };
+    } catch (error) {
+      const failed = (error as { attempts?: Attempt[] }).attempts;
+      if (failed) attempts.push(...failed);
+      else attempts.push({ provider: provider.name, model: "", ok: false, error: "http error", ms: 0 });
+    }
+  }
+  return null;
+}
+
+/** An answer from the shop's passages through the same chain; null when every model failed. */
+export async function answerWithModels(
+  models: BotliveModels,
+  prompts: { groq: string | null; deepseek: string | null },
+  question: string,
+  passages: { content: string }[],
+  timeoutMs: number,
+): Promise<ModelResult<string> | null> {
+  const context = passages.map((p, i) => `[${i + 1}] ${p.content}`).join("\n\n");
+  for (
+    const [provider, prompt] of [[models.groq, prompts.groq], [models.deepseek, prompts.deepseek]] as const
+  ) {
+    if (!provider) continue;
+    try {
+      const result = await provider.complete({
+        messages: [
+          {
+            role: "system",
+            content: `${
+              prompt ?? ""
+            }\n\nRéponds en deux phrases au plus, uniquement avec ces informations de la boutique :\n${context}`,
+          },
+          { role: "user", content: question },
+        ],
+        temperature: 0.3,
+        timeoutMs,
+        maxTokens: 300,
+      });
+      if (result.text.trim()) {
+        return {
+          value: result.text.trim(),
+          model: result.model,
+          provider: result.provider,
+          usage: result.usage,
+          attempts: result.attempts,
+        };
+      }
+    } catch { /* the next model, else the caller's offline answer */ }
+  }
+  return null;
+}

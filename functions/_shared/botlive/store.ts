@@ -1,0 +1,192 @@
+/**
+ * Botlive on Postgres: each method is one statement of one short service-role transaction
+ * (migrations botlive-orders and botlive-turn), retried on a lost connection where it is
+ * idempotent, errors mapped by errors.ts. The rules (exactly-once orders, payments accepted once,
+ * stock under row locks) live in those SQL functions, not here.
+ */
+import type postgres from "postgres";
+import type { Db } from "../db.ts";
+import { dbStep } from "../errors.ts";
+import type { ChatMessage } from "../providers/types.ts";
+import type { Product, Zone } from "./catalog.ts";
+import type { Draft } from "./dialog.ts";
+import type { PaymentMethod } from "./parse.ts";
+
+export interface BeginInput {
+  company: string;
+  conversation: string;
+  messageId: string;
+  customer: { id: string; name?: string; phone?: string };
+  text: string | undefined;
+  attachments: unknown[];
+}
+
+export interface BeginResult {
+  conversationId: string;
+  replay: { content: string; metadata: Record<string, unknown> } | null;
+  mode: "live" | "rag";
+  sessionId: string | null;
+  paused: boolean;
+  draft: Draft | null;
+  paid: number;
+  catalog: Product[];
+  zones: Zone[];
+  history: ChatMessage[];
+  prompts: { groq: string | null; deepseek: string | null; companyName: string | null };
+}
+
+export interface PaymentResult {
+  status: "validated" | "insufficient" | "rejected";
+  paid: number;
+  required: number;
+  missing: number;
+}
+
+export interface PlacedOrder {
+  id: string;
+  order_number: string;
+  total_amount: number;
+  items_total: number;
+  delivery_fee: number;
+  delivery_zone: string | null;
+  customer_phone: string | null;
+  customer_name: string | null;
+  status: string;
+  items: {
+    product_id: string;
+    name: string;
+    variant: Record<string, string>;
+    quantity: number;
+    unit_price: number;
+  }[];
+}
+
+export type PlaceResult =
+  | { status: "created"; order: PlacedOrder; paid: number; required: number; stock: number | null }
+  | { status: "out_of_stock"; stock: number; product: string }
+  | { status: "insufficient"; required: number; paid: number; missing: number }
+  | { status: "incomplete" | "no_draft" };
+
+export interface BotliveStore {
+  begin(input: BeginInput): Promise<BeginResult>;
+  saveDraft(company: string, conversationId: string, draft: Draft): Promise<void>;
+  cancelDraft(company: string, conversationId: string): Promise<boolean>;
+  recordPayment(
+    company: string,
+    conversationId: string,
+    payment: { amount: number; method: PaymentMethod; reference: string; source: "text" | "image" },
+  ): Promise<PaymentResult>;
+  placeOrder(company: string, conversationId: string, sessionId: string | null): Promise<PlaceResult>;
+  openEscalation(company: string, conversationId: string, details: string): Promise<void>;
+  finish(
+    company: string,
+    conversationId: string,
+    messageId: string,
+    reply: string,
+    fields: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+// deno-lint-ignore no-explicit-any
+type Json = any;
+
+function draftFromRow(row: Json): Draft | null {
+  if (!row) return null;
+  return {
+    productId: row.product_id,
+    variant: row.variant ?? {},
+    quantity: row.quantity ?? 1,
+    zoneId: row.delivery_zone_id,
+    phone: row.phone,
+    customerName: row.customer_name,
+    pendingPayment: row.pending_payment ?? null,
+  };
+}
+
+export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
+  const step = <T>(fn: (tx: postgres.TransactionSql) => Promise<T>) =>
+    dbStep("botlive", () => db.asService(fn, { statementTimeoutMs: statementMs }));
+
+  return {
+    async begin(input) {
+      const [{ result }] = await step((tx) =>
+        tx<{ result: Json }[]>`
+          select public.botlive_begin_turn(${input.company}, ${input.conversation}, ${input.messageId},
+            ${tx.json(input.customer as Json)}, ${input.text ?? null}, ${
+          tx.json(input.attachments as Json)
+        }) as result`
+      );
+      return {
+        conversationId: result.conversation_id,
+        replay: result.replay,
+        mode: result.mode,
+        sessionId: result.session_id,
+        paused: result.paused,
+        draft: draftFromRow(result.draft),
+        paid: result.paid ?? 0,
+        catalog: result.catalog,
+        zones: result.zones,
+        history: result.history,
+        prompts: {
+          groq: result.prompts?.groq ?? null,
+          deepseek: result.prompts?.deepseek ?? null,
+          companyName: result.prompts?.company_name ?? null,
+        },
+      };
+    },
+    async saveDraft(company, conversationId, draft) {
+      await step((tx) =>
+        tx`select public.botlive_save_draft(${company}, ${conversationId}, ${
+          tx.json({
+            customer_name: draft.customerName,
+            product_id: draft.productId,
+            variant: draft.variant,
+            quantity: draft.quantity,
+            delivery_zone_id: draft.zoneId,
+            phone: draft.phone,
+            pending_payment: draft.pendingPayment,
+          } as Json)
+        })`
+      );
+    },
+    async cancelDraft(company, conversationId) {
+      const [{ cancelled }] = await step((tx) =>
+        tx<
+          { cancelled: boolean }[]
+        >`select public.botlive_cancel_draft(${company}, ${conversationId}) as cancelled`
+      );
+      return cancelled;
+    },
+    async recordPayment(company, conversationId, payment) {
+      // Not retried on a lost connection: a proof recorded before the loss would be refused as a reuse.
+      const [{ result }] = await dbStep("botlive", () =>
+        db.asService((tx) =>
+          tx<{ result: Json }[]>`
+            select public.botlive_record_payment(${company}, ${conversationId}, ${payment.amount}, ${payment.method},
+              ${payment.reference}, ${payment.source}) as result`
+        ), 1);
+      return result;
+    },
+    async placeOrder(company, conversationId, sessionId) {
+      // Retried safely: the draft is gone once the order is placed (no_draft), never placed twice.
+      const [{ result }] = await step((tx) =>
+        tx<
+          { result: Json }[]
+        >`select public.botlive_place_order(${company}, ${conversationId}, ${sessionId}) as result`
+      );
+      return result;
+    },
+    async openEscalation(company, conversationId, details) {
+      await step((tx) =>
+        tx`select public.open_escalation(${company}, ${conversationId}, 'visitor_request', ${details})`
+      );
+    },
+    async finish(company, conversationId, messageId, reply, fields) {
+      await step((tx) =>
+        tx`select public.botlive_finish_turn(${company}, ${conversationId}, ${messageId}, ${reply}, ${
+          tx.json(fields as Json)
+        })`
+      );
+    },
+  };
+}

@@ -1,0 +1,423 @@
+/**
+ * One Botlive customer turn, the orchestration only:
+ *
+ * 1. begin (one round trip): the inbound message recorded once per message id — a retried
+ *    message gets the stored reply and changes nothing —, the mode (live while a session is open,
+ *    else rag), whether a human has the conversation, the draft, the catalog and zones;
+ * 2. a human has it: the bot stays silent;
+ * 3. live: the message read into slots (the models with structured output, Groq then DeepSeek,
+ *    else the offline extractor), merged into the draft (corrections replace), a payment proof
+ *    recorded (accepted once per reference; below the amount due it is refused with the missing
+ *    amount), and the order placed once the four slots are complete and paid — one SQL
+ *    transaction, exactly once; a question in between is answered from the knowledge base and
+ *    the order resumes; « j'annule » drops the draft; a request for a human opens an escalation;
+ * 4. rag: an answer from the shop's knowledge base;
+ * 5. finish: the reply stored under the message id.
+ *
+ * Every amount, total, order number and stock figure in a reply comes from the database
+ * (the catalog rows begin returned, the SQL functions' results), never from a model.
+ */
+import type { Retrieve } from "../chat/retrieval.ts";
+import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types/api.ts";
+import { type Product, words } from "./catalog.ts";
+import {
+  type Catalog,
+  describeItem,
+  EMPTY_DRAFT,
+  merge,
+  nextQuestion,
+  type OrderState,
+  orderState,
+} from "./dialog.ts";
+import { type Extraction, extractOffline } from "./extract.ts";
+import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
+import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
+import type { BotliveStore, PaymentResult, PlaceResult } from "./store.ts";
+
+/** Reads a payment screenshot (a vision-capable model); null when it cannot. */
+export type ReadProof = (
+  attachment: Attachment,
+) => Promise<{ amount?: number; method?: PaymentMethod; reference?: string } | null>;
+
+export interface BotliveDeps {
+  store: BotliveStore;
+  models: BotliveModels;
+  retrieve: Retrieve;
+  /** Present when a vision-capable model is configured. */
+  readProof?: ReadProof;
+  /** Each model attempt's bound. */
+  timeoutMs: number;
+}
+
+const HOLDING =
+  "Je transmets votre demande à la boutique : quelqu'un vous répond ici très vite. Merci de patienter !";
+
+/** A French sentence from acknowledged facts: « C'est noté : Robe wax (M) × 2, livraison à Pikine. » */
+function noted(facts: string[]): string {
+  return facts.length ? `C'est noté : ${facts.join(", ")}.` : "";
+}
+
+const join = (...parts: (string | null | undefined)[]) => parts.filter((p) => p && p.trim()).join(" ");
+
+/**
+ * Without a model: the one or two sentences of the passages that share the most words with the
+ * question (« frais … Pikine » finds the fee line), in their order; the first passage's opening
+ * when none shares a word.
+ */
+export function bestSentences(question: string, passages: string[]): string {
+  const stem = (w: string) => w.slice(0, 5);
+  const asked = new Set(words(question).filter((w) => w.length >= 4).map(stem));
+  const sentences = passages.flatMap((p, i) =>
+    p.replace(/^#+\s*[^\n]*\n+/gm, "").split(/(?<=[.!?])\s+|\n+/).map((text, j) => ({
+      text: text.replace(/\s+/g, " ").trim(),
+      order: i * 1000 + j,
+    }))
+  ).filter((s) => s.text.length > 0);
+  const scored = sentences.map((s) => ({
+    ...s,
+    score: new Set(words(s.text).map(stem).filter((w) => asked.has(w))).size,
+  }));
+  const top = scored.filter((s) => s.score > 0).sort((a, b) => b.score - a.score || a.order - b.order).slice(
+    0,
+    2,
+  );
+  const chosen = top.length > 0
+    ? top.sort((a, b) => a.order - b.order).map((s) => s.text).join(" ")
+    : sentences[0]?.text ?? "";
+  return chosen.length > 400 ? `${chosen.slice(0, 397)}…` : chosen;
+}
+
+export function createBotliveTurn(deps: BotliveDeps) {
+  const { store } = deps;
+
+  /** A question's answer from the shop's knowledge base (the models, else the best passages). */
+  async function answerQuestion(
+    company: string,
+    question: string,
+    prompts: { groq: string | null; deepseek: string | null },
+  ) {
+    const retrieved = await deps.retrieve({
+      company,
+      question,
+      agents: [],
+      count: 3,
+      threshold: 0.2,
+      rerankModel: null,
+    }).catch(() => null);
+    const passages = retrieved?.passagesFor(null) ?? [];
+    if (passages.length === 0) {
+      return {
+        text: "Je n'ai pas cette information ; je peux demander à la boutique si vous le souhaitez.",
+        model: null,
+      };
+    }
+    const answered = await answerWithModels(deps.models, prompts, question, passages, deps.timeoutMs);
+    if (answered) return { text: answered.value, model: answered.model, usage: answered.usage };
+    return {
+      text: `D'après nos informations : ${bestSentences(question, passages.map((p) => p.content))}`,
+      model: null,
+    };
+  }
+
+  return async function turn(request: BotliveRequest): Promise<BotliveResponse> {
+    const company = request.company_id;
+    const begun = await store.begin({
+      company,
+      conversation: request.conversation_id,
+      messageId: request.message_id,
+      customer: request.customer,
+      text: request.text,
+      attachments: request.attachments ?? [],
+    });
+    if (begun.replay) {
+      const stored = begun.replay.metadata as Partial<BotliveResponse>;
+      return {
+        reply: begun.replay.content,
+        mode: stored.mode ?? begun.mode,
+        order_state: stored.order_state ??
+          orderState(begun.draft, { products: begun.catalog, zones: begun.zones }, begun.paid),
+        order: stored.order ?? null,
+        escalated: stored.escalated ?? false,
+        replayed: true,
+      };
+    }
+    const catalog: Catalog = { products: begun.catalog, zones: begun.zones };
+    const finish = async (
+      response: Omit<BotliveResponse, "replayed">,
+      fields: Record<string, unknown> = {},
+    ) => {
+      await store.finish(company, begun.conversationId, request.message_id, response.reply, {
+        ...fields,
+        metadata: {
+          mode: response.mode,
+          order_state: response.order_state,
+          order: response.order,
+          escalated: response.escalated,
+        },
+      });
+      return { ...response, replayed: false };
+    };
+
+    // A human has the conversation: the bot says nothing (the shop answers).
+    if (begun.paused) {
+      return await finish({
+        reply: "",
+        mode: begun.mode,
+        order_state: orderState(begun.draft, catalog, begun.paid),
+        order: null,
+        escalated: true,
+      });
+    }
+
+    const text = request.text ?? "";
+    const draft = begun.draft ?? { ...EMPTY_DRAFT, customerName: request.customer.name ?? null };
+    const current = catalog.products.find((p) => p.id === draft.productId);
+
+    // rag mode: answers only; orders are taken during a live.
+    if (begun.mode === "rag") {
+      if (!text.trim()) {
+        return await finish({
+          reply: "Bonjour ! Écrivez-moi votre question, je vous réponds.",
+          mode: "rag",
+          order_state: orderState(null, catalog, 0),
+          order: null,
+          escalated: false,
+        });
+      }
+      const offline = extractOffline(text, { catalog: catalog.products, zones: catalog.zones });
+      if (offline.intent === "human") {
+        await store.openEscalation(company, begun.conversationId, "Demande du client (Botlive)");
+        return await finish({
+          reply: HOLDING,
+          mode: "rag",
+          order_state: orderState(null, catalog, 0),
+          order: null,
+          escalated: true,
+        });
+      }
+      const answer = await answerQuestion(company, text, begun.prompts);
+      const ordering = offline.intent === "order" && offline.products.length > 0
+        ? " Les commandes se prennent pendant nos lives : suivez-nous pour le prochain !"
+        : "";
+      return await finish(
+        {
+          reply: answer.text + ordering,
+          mode: "rag",
+          order_state: orderState(null, catalog, 0),
+          order: null,
+          escalated: false,
+        },
+        { model_used: answer.model ?? "offline" },
+      );
+    }
+
+    // live mode: read the message (models, else offline), with the product already chosen.
+    let extraction: Extraction;
+    let model = "offline";
+    let usage = { promptTokens: 0, completionTokens: 0 };
+    const context = { catalog: catalog.products, zones: catalog.zones, current };
+    const viaModel = text.trim() && (deps.models.groq || deps.models.deepseek)
+      ? await extractWithModels(deps.models, begun.prompts, text, context, begun.history, deps.timeoutMs)
+      : null;
+    if (viaModel) {
+      extraction = viaModel.value;
+      model = viaModel.model;
+      usage = viaModel.usage;
+    } else {
+      extraction = extractOffline(text, context);
+    }
+
+    // A screenshot of the payment: read by a vision model when there is one, else asked in text.
+    const image = (request.attachments ?? []).find((a) => a.type === "image");
+    let imageUnread = false;
+    if (image && !(extraction.payment?.amount && extraction.payment.reference)) {
+      const read = deps.readProof ? await deps.readProof(image).catch(() => null) : null;
+      if (read && (read.amount || read.reference)) {
+        extraction.payment = { ...extraction.payment, ...read };
+        if (extraction.intent === "other") extraction.intent = "order";
+      } else imageUnread = true;
+    }
+
+    const fields = {
+      model_used: model,
+      prompt_tokens: usage.promptTokens,
+      completion_tokens: usage.completionTokens,
+      tokens_used: usage.promptTokens + usage.completionTokens,
+    };
+    const respond = (
+      reply: string,
+      state: OrderState,
+      order: BotliveResponse["order"] = null,
+      escalated = false,
+    ) => finish({ reply, mode: "live", order_state: state, order, escalated }, fields);
+
+    if (extraction.intent === "human") {
+      await store.openEscalation(company, begun.conversationId, "Demande du client pendant le live");
+      return await respond(HOLDING, orderState(begun.draft, catalog, begun.paid), null, true);
+    }
+    if (extraction.intent === "cancel") {
+      const had = await store.cancelDraft(company, begun.conversationId);
+      const refund = begun.paid > 0
+        ? ` Votre paiement de ${xof(begun.paid)} vous sera remboursé par la boutique.`
+        : "";
+      return await respond(
+        had
+          ? `C'est annulé, votre commande en cours est supprimée.${refund} Dites-moi si vous voulez autre chose !`
+          : "Il n'y a pas de commande en cours. Que puis-je faire pour vous ?",
+        orderState(null, catalog, 0, "cancelled"),
+      );
+    }
+
+    // The slots: corrections replace, a new product resets its variant.
+    const merged = merge(draft, extraction, catalog);
+    let next = merged.draft;
+    const problems: string[] = [];
+    if (extraction.invalidPhone) {
+      problems.push(
+        `« ${extraction.invalidPhone} » n'est pas un numéro de portable sénégalais valide (9 chiffres commençant par 70, 75, 76, 77 ou 78, par exemple 77 123 45 67).`,
+      );
+    }
+    if (extraction.invalidAmount) {
+      problems.push(`Le montant « ${extraction.invalidAmount} » n'est pas valable.`);
+    }
+    if (merged.ambiguous.length > 0) {
+      problems.push(
+        `Vous parlez de quel article : ${
+          merged.ambiguous.map((p) => `${p.name} (${xof(p.price)})`).join(" ou ")
+        } ?`,
+      );
+    } else if (extraction.unknownProduct && !next.productId) {
+      problems.push(`Je ne trouve pas « ${extraction.unknownProduct} » dans notre catalogue.`);
+    }
+
+    // A payment proof needs an amount and a reference; without the amount due yet, it waits in the draft.
+    let payment: PaymentResult | null = null;
+    const proof = extraction.payment?.amount && extraction.payment.reference
+      ? {
+        amount: extraction.payment.amount,
+        method: extraction.payment.method ?? "other",
+        reference: extraction.payment.reference,
+      }
+      : null;
+    const due = () => {
+      const p = catalog.products.find((x) => x.id === next.productId);
+      const z = catalog.zones.find((x) => x.id === next.zoneId);
+      return p && z ? p.price * next.quantity + z.fee : null;
+    };
+    if (proof && due() === null) next = { ...next, pendingPayment: proof };
+    if (merged.changed || next.pendingPayment !== draft.pendingPayment) {
+      await store.saveDraft(company, begun.conversationId, next);
+    }
+    const toRecord = proof && due() !== null
+      ? proof
+      : next.pendingPayment && due() !== null
+      ? next.pendingPayment
+      : null;
+    if (toRecord?.amount && toRecord.reference) {
+      payment = await store.recordPayment(company, begun.conversationId, {
+        amount: toRecord.amount,
+        method: toRecord.method ?? "other",
+        reference: toRecord.reference,
+        source: image ? "image" : "text",
+      });
+      if (next.pendingPayment) {
+        next = { ...next, pendingPayment: null };
+        await store.saveDraft(company, begun.conversationId, next);
+      }
+    }
+    const paid = payment ? payment.paid : begun.paid;
+    let state = orderState(next, catalog, paid);
+    const product = catalog.products.find((p) => p.id === next.productId);
+
+    // Complete and paid: the order, exactly once (the SQL function decides, under locks).
+    let placed: PlaceResult | null = null;
+    if (state.missing.length === 0) {
+      placed = await store.placeOrder(company, begun.conversationId, begun.sessionId);
+      if (placed.status === "created") {
+        const o = placed.order;
+        const item = o.items[0];
+        state = {
+          ...orderState(null, catalog, 0, "placed"),
+          payment: { paid: placed.paid, required: placed.required, missing: 0 },
+        };
+        const reply = join(
+          `Merci ! Votre commande ${o.order_number} est enregistrée ✅`,
+          `${describeItem(product!, item.variant, item.quantity)}, livraison ${o.delivery_zone} : total ${
+            xof(o.total_amount)
+          }, payé (${xof(placed.paid)} reçu).`,
+          o.customer_phone ? `Nous vous appelons au ${formatPhone(o.customer_phone)} pour la livraison.` : "",
+        );
+        return await respond(reply, state, {
+          id: o.id,
+          order_number: o.order_number,
+          total_amount: o.total_amount,
+          status: o.status,
+          items: o.items,
+          delivery_zone: o.delivery_zone,
+          delivery_fee: o.delivery_fee,
+          customer_phone: o.customer_phone,
+        });
+      }
+      if (placed.status === "out_of_stock") {
+        state = { ...state, status: "out_of_stock" };
+        const refund = paid > 0
+          ? ` Votre paiement de ${
+            xof(paid)
+          } vous sera remboursé, ou gardé pour un autre article si vous préférez.`
+          : "";
+        return await respond(
+          `Désolée, ${placed.product} vient d'être épuisé${
+            placed.stock > 0 ? ` (il n'en reste que ${placed.stock})` : ""
+          }.${refund} Voulez-vous un autre article ?`,
+          state,
+        );
+      }
+      if (placed.status === "insufficient") state = orderState(next, catalog, placed.paid);
+    }
+
+    // A question in between: answered, then the order resumes.
+    let answer = "";
+    if (extraction.intent === "question") {
+      answer = (await answerQuestion(company, text, begun.prompts)).text;
+    } else if (extraction.intent === "greeting" && !begun.draft) {
+      answer = `Bonjour${next.customerName ? ` ${next.customerName}` : ""} ! Bienvenue au live de ${
+        begun.prompts.companyName ?? "la boutique"
+      }.`;
+    }
+
+    let paymentLine = "";
+    if (payment?.status === "rejected") {
+      paymentLine =
+        "Cette référence de paiement a déjà été utilisée : elle ne peut pas payer une autre commande.";
+    } else if (payment?.status === "insufficient") {
+      paymentLine = `Montant insuffisant : ${xof(payment.paid)} reçu, ${
+        xof(payment.required)
+      } requis. Il manque ${xof(payment.missing)}.`;
+    } else if (extraction.intent === "paid_claim" || (extraction.payment && !proof)) {
+      paymentLine =
+        "Pour valider votre paiement, envoyez-moi le montant et la référence de la transaction (elle figure dans le SMS de Wave ou d'Orange Money).";
+    } else if (imageUnread) {
+      paymentLine =
+        "Je ne peux pas lire la capture d'écran : écrivez-moi le montant et la référence de la transaction, s'il vous plaît.";
+    } else if (proof && due() === null) {
+      paymentLine = `J'ai noté votre paiement de ${
+        xof(proof.amount)
+      } ; il me faut encore quelques informations pour la commande.`;
+    }
+
+    const question = merged.ambiguous.length > 0 ? null : nextQuestion(state, catalog, product);
+    const reply = join(
+      answer,
+      problems.join(" "),
+      payment?.status === "insufficient" ? "" : noted(merged.acknowledged),
+      paymentLine,
+      payment?.status === "insufficient" ? "Envoyez le complément avec sa référence." : question,
+    ) || "Que puis-je faire pour vous ?";
+    return await respond(reply, state);
+  };
+}
+
+/** For the dashboard and tests: the next question of a product-less draft. */
+export function firstQuestion(catalog: Catalog, product?: Product): string {
+  return nextQuestion(orderState(null, catalog, 0), catalog, product) ?? "";
+}

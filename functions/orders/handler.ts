@@ -1,0 +1,122 @@
+/**
+ * `orders`: the shop's orders. GET lists them by status with pagination
+ * (`?company_id=&status=pending&limit=50&offset=0`) or returns one (`&id=`), for any member;
+ * POST enters one by hand (public.create_order: prices, the zone's fee and the stock from the
+ * database) and PATCH changes its status or notes, for an admin. An illegal transition
+ * (`delivered → pending`) is a 409; another company's order, or none, a 404.
+ */
+import type { Authenticate } from "../_shared/auth.ts";
+import { callerRunner, type Run } from "../_shared/botlive/access.ts";
+import { findPhones } from "../_shared/botlive/parse.ts";
+import type { Db, Tx } from "../_shared/db.ts";
+import { HttpError, json, readJson, readQuery, serveJson } from "../_shared/http.ts";
+import { CreateOrderRequest, type Order, OrdersQuery, UpdateOrderRequest } from "../../types/api.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const columns = (tx: Tx) =>
+  tx`o.id::text, o.order_number, o.company_id::text, o.conversation_id::text, o.customer_name, o.customer_phone,
+     o.delivery_zone, o.delivery_fee, o.items, o.items_total, o.total_amount, o.status, o.payment_status, o.source,
+     o.notes, o.created_at, o.updated_at`;
+
+/** The company condition on `companies c`: its uuid or its slug. */
+const company = (tx: Tx, ref: string) => UUID.test(ref) ? tx`c.id = ${ref}::uuid` : tx`c.slug = ${ref}`;
+
+function toOrder(row: Record<string, unknown>): Order {
+  return {
+    ...row,
+    created_at: (row.created_at as Date).toISOString(),
+    updated_at: (row.updated_at as Date).toISOString(),
+  } as Order;
+}
+
+async function one(run: Run, ref: string, id: string): Promise<Order> {
+  const rows = await run((tx) =>
+    tx`select ${columns(tx)} from public.orders o join public.companies c on c.id = o.company_id
+       where ${company(tx, ref)} and o.id = ${id}::uuid`
+  );
+  if (!rows[0]) throw new HttpError("not_found", `orders: no order ${id} in company ${ref}`);
+  return toOrder(rows[0]);
+}
+
+export function createHandler(deps: { db: Db; auth: Authenticate }) {
+  return serveJson({ name: "orders", methods: ["GET", "POST", "PATCH"] }, async function (req) {
+    const run = await callerRunner(deps.auth, deps.db, req);
+
+    if (req.method === "GET") {
+      const query = readQuery(req, OrdersQuery);
+      if (query.id) return json(200, { order: await one(run, query.company_id, query.id) });
+      // Under RLS a non-member sees no company: the same 403 whether it exists or not.
+      const [member] = await run((tx) =>
+        tx`select c.id from public.companies c where ${company(tx, query.company_id)}`
+      );
+      if (!member) {
+        throw new HttpError("forbidden", `orders: requires a member of company ${query.company_id}`);
+      }
+      const rows = await run((tx) =>
+        tx`select ${columns(tx)}, count(*) over () as total
+           from public.orders o
+           where o.company_id = ${member.id}::uuid ${query.status ? tx`and o.status = ${query.status}` : tx``}
+           order by o.created_at desc, o.number desc
+           limit ${query.limit} offset ${query.offset}`
+      );
+      const total = rows[0] ? Number(rows[0].total) : await run(async (tx) => {
+        const [{ n }] = await tx`select count(*)::integer as n from public.orders o
+          where o.company_id = ${member.id}::uuid ${
+          query.status ? tx`and o.status = ${query.status}` : tx``
+        }`;
+        return n as number;
+      });
+      return json(200, {
+        orders: rows.map(({ total: _, ...row }) => toOrder(row)),
+        total,
+        limit: query.limit,
+        offset: query.offset,
+      });
+    }
+
+    if (req.method === "POST") {
+      const body = await readJson(req, CreateOrderRequest, { maxBytes: 64 * 1024 });
+      let phone: string | null = null;
+      if (body.customer_phone) {
+        const found = findPhones(body.customer_phone);
+        if (found.valid.length !== 1) {
+          throw new HttpError(
+            "invalid_request",
+            "Invalid request body: customer_phone: not a Senegalese mobile number (e.g. 77 123 45 67)",
+          );
+        }
+        phone = found.valid[0];
+      }
+      const [row] = await run((tx) =>
+        tx<{ id: string }[]>`select (public.create_order(${body.company_id}, ${
+          tx.json({ ...body, customer_phone: phone } as never)
+        })).id::text as id`
+      );
+      return json(201, { order: await one(run, body.company_id, row.id) });
+    }
+
+    const body = await readJson(req, UpdateOrderRequest, { maxBytes: 8 * 1024 });
+    // As the caller: the policy lets admins update, the trigger refuses an illegal transition (409).
+    const updated = await run((tx) =>
+      tx`update public.orders o set
+           status = coalesce(${body.status ?? null}, o.status),
+           notes = ${body.notes === undefined ? tx`o.notes` : tx`${body.notes}`}
+         from public.companies c
+         where c.id = o.company_id and ${company(tx, body.company_id)} and o.id = ${body.id}::uuid
+         returning o.id`
+    );
+    if (updated.length === 0) {
+      // A member sees the order but may not change it: 403; nobody sees it: 404.
+      const visible = await run((tx) =>
+        tx`select 1 from public.orders o join public.companies c on c.id = o.company_id
+           where ${company(tx, body.company_id)} and o.id = ${body.id}::uuid`
+      );
+      if (visible.length > 0) {
+        throw new HttpError("forbidden", `orders: requires an admin of company ${body.company_id}`);
+      }
+      throw new HttpError("not_found", `orders: no order ${body.id} in company ${body.company_id}`);
+    }
+    return json(200, { order: await one(run, body.company_id, body.id) });
+  });
+}
