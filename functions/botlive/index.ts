@@ -1,4 +1,5 @@
 import { createAuthenticator } from "../_shared/auth.ts";
+import { createProofReader } from "../_shared/botlive/llm.ts";
 import { createBotliveStore } from "../_shared/botlive/store.ts";
 import { knowledgeRetriever } from "../_shared/chat/retrieval.ts";
 import { createDb } from "../_shared/db.ts";
@@ -14,6 +15,7 @@ Deno.serve(createHandler({
   store: createBotliveStore(db),
   models: { groq: providers.chatProviders.groq, deepseek: providers.chatProviders.deepseek },
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
+  readProof: providers.vision ? createProofReader(providers.vision, config.timeoutMs) : undefined,
   timeoutMs: config.timeoutMs,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
 }));

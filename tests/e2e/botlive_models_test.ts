@@ -3,6 +3,7 @@
 // bounded; drills for 500, 429, a timeout and malformed JSON; both down → the offline extractor.
 // Whatever the model says, the amounts, totals and order numbers come from the database.
 import assert from "node:assert/strict";
+import { createProofReader } from "../../functions/_shared/botlive/llm.ts";
 import { createProviders, readProviderConfig } from "../../functions/_shared/providers/index.ts";
 import { type FakeBehaviour, type FakeProviders, startFakeProviders } from "../support/fake_providers.ts";
 import { stack } from "../support/stack.ts";
@@ -159,4 +160,59 @@ Deno.test({
       await shop.say("wa-invent", MESSAGE);
       assert.match(systemPrompt(chatRequests(fake).at(-1)?.body), /Nouveau prompt de la boutique\./);
     }),
+});
+
+Deno.test({
+  name:
+    "botlive vision: a payment screenshot is read by the vision model (OpenRouter, image_url); without one the bot asks for the text",
+  ignore,
+  async fn() {
+    const fake = await startFakeProviders();
+    const providers = createProviders(readProviderConfig({
+      ...fake.env(),
+      PROVIDER_MAX_RETRIES: "0",
+      BOTLIVE_VISION_MODEL: "openai/gpt-4o-mini",
+    }));
+    assert.ok(providers.vision);
+    const withVision = await createTestShop(stack.dbUrl, {
+      readProof: createProofReader(providers.vision, 400),
+      knowledge: false,
+    });
+    const without = await createTestShop(stack.dbUrl, { knowledge: false });
+    const screenshot = {
+      attachments: [{
+        type: "image",
+        url: "https://media.example.invalid/receipt.jpg",
+        mime_type: "image/jpeg",
+      }],
+    };
+    try {
+      fake.script("openrouter", { json: { amount: 17500, method: "wave", reference: "WVIMG0001" } });
+      await withVision.say("wa-image", MESSAGE);
+      const r = await withVision.say("wa-image", "", screenshot);
+      assert.ok(r.order, r.reply);
+      assert.equal(r.order.total_amount, 17500);
+      const request = fake.requests.find((q) => q.route === "openrouter")!;
+      assert.equal(request.body?.model, "openai/gpt-4o-mini");
+      const user = (request.body?.messages as { role: string; content: unknown }[]).find((m) =>
+        m.role === "user"
+      )!;
+      assert.deepEqual((user.content as { type: string }[]).map((part) => part.type), ["text", "image_url"]);
+      const [payment] = await withVision.db
+        .sql`select source, reference, status from public.payments where company_id = ${withVision.id}`;
+      assert.deepEqual({ ...payment }, { source: "image", reference: "WVIMG0001", status: "validated" });
+
+      await without.say("wa-image", MESSAGE);
+      const asked = await without.say("wa-image", "", screenshot);
+      assert.equal(asked.order, null);
+      assert.match(
+        asked.reply,
+        /Je ne peux pas lire la capture d'écran : écrivez-moi le montant et la référence/,
+      );
+    } finally {
+      await withVision.drop();
+      await without.drop();
+      await fake.close();
+    }
+  },
 });

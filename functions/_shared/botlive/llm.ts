@@ -245,3 +245,64 @@ export async function answerWithModels(
   }
   return null;
 }
+
+const ProofReading = z.object({
+  amount: z.number().int().nullable(),
+  method: z.enum(METHODS).nullable(),
+  reference: z.string().max(100).nullable(),
+});
+
+/** What the vision model is asked to read off a payment screenshot. */
+export const PROOF_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  required: ["amount", "method", "reference"],
+  properties: {
+    amount: { type: ["integer", "null"], description: "montant envoyé, en FCFA, entier" },
+    method: { type: ["string", "null"], enum: [...METHODS, null] },
+    reference: { type: ["string", "null"], description: "l'identifiant de la transaction" },
+  },
+} as const;
+
+/**
+ * A payment-screenshot reader on a vision-capable model: the image URL and its caption sent,
+ * `{ amount, method, reference }` read back with structured output and checked (an integer of
+ * francs in range, a known method, a reference that looks like one). Null when the model fails
+ * or reads nothing usable: the bot then asks for the amount and reference in text.
+ */
+export function createProofReader(provider: ChatProvider, timeoutMs: number) {
+  return async function readProof(attachment: { url?: string; caption?: string }) {
+    if (!attachment.url) return null;
+    try {
+      const result = await provider.complete({
+        messages: [
+          {
+            role: "system",
+            content:
+              "Tu lis des captures d'écran de paiements mobile money au Sénégal (Wave, Orange Money, Free Money). " +
+              "Donne le montant envoyé en FCFA (entier), le moyen de paiement et l'identifiant de la transaction tels qu'ils " +
+              "figurent sur l'image ; null pour ce qui n'y figure pas. N'invente rien.",
+          },
+          { role: "user", content: attachment.caption ?? "Capture du paiement", images: [attachment.url] },
+        ],
+        json: { name: "payment_proof", schema: PROOF_SCHEMA as unknown as Record<string, unknown> },
+        temperature: 0,
+        timeoutMs,
+        maxTokens: 200,
+      });
+      const parsed = ProofReading.safeParse(result.json);
+      if (!parsed.success) return null;
+      const { amount, method, reference } = parsed.data;
+      const read = {
+        ...(amount !== null && amount > 0 && amount <= 100_000_000 ? { amount } : {}),
+        ...(method ? { method: method as PaymentMethod } : {}),
+        ...(reference && /^[A-Za-z0-9][A-Za-z0-9._-]{3,40}$/.test(reference)
+          ? { reference: reference.toUpperCase() }
+          : {}),
+      };
+      return Object.keys(read).length > 0 ? read : null;
+    } catch {
+      return null;
+    }
+  };
+}

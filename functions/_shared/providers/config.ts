@@ -29,6 +29,8 @@ export interface ProviderConfig {
     deepseek: string;
     /** The model used when the chain falls through to OpenAI's own chat API. */
     openaiChat: string;
+    /** Botlive's payment-screenshot reader (a vision-capable model), if configured. */
+    vision?: string;
   };
   /** Inputs per embeddings request. */
   embeddingBatchSize: number;
@@ -83,6 +85,8 @@ const envSchema = z.object({
   GROQ_MODEL: modelName("llama-3.3-70b-versatile"),
   DEEPSEEK_MODEL: modelName("deepseek-chat"),
   OPENAI_CHAT_MODEL: modelName("gpt-4o-mini"),
+  // Botlive reads payment screenshots with it (OpenRouter, else OpenAI); unset: no vision.
+  BOTLIVE_VISION_MODEL: z.string().trim().min(1).max(200).optional(),
   EMBEDDING_BATCH_SIZE: integer(128, { min: 1, max: 2048 }),
   PROVIDER_TIMEOUT_MS: integer(20_000, { min: 1, max: 600_000 }),
   PROVIDER_MAX_RETRIES: integer(1, { min: 0, max: 10 }),
@@ -114,6 +118,7 @@ export function readProviderConfig(env: Record<string, string | undefined>): Pro
       groq: v.GROQ_MODEL,
       deepseek: v.DEEPSEEK_MODEL,
       openaiChat: v.OPENAI_CHAT_MODEL,
+      ...(v.BOTLIVE_VISION_MODEL ? { vision: v.BOTLIVE_VISION_MODEL } : {}),
     },
     embeddingBatchSize: v.EMBEDDING_BATCH_SIZE,
     timeoutMs: v.PROVIDER_TIMEOUT_MS,

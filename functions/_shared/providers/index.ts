@@ -33,6 +33,8 @@ export interface Providers {
   reranker: Reranker | null;
   /** True when answers come from the offline chat (no LLM key at all). */
   offline: boolean;
+  /** BOTLIVE_VISION_MODEL on OpenRouter (else OpenAI), when set and keyed. */
+  vision?: ChatProvider;
 }
 
 /** APIs whose default models reject `response_format: json_schema`: sent `json_object` + the schema. */
@@ -96,5 +98,8 @@ export function createProviders(config: ProviderConfig): Providers {
       })
       : null,
     offline,
+    vision: models.vision
+      ? compat("openrouter", { model: models.vision }) ?? compat("openai", { model: models.vision })
+      : undefined,
   };
 }

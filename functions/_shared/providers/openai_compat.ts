@@ -115,8 +115,22 @@ function requestOptions(req: ChatRequest, signal: AbortSignal): { signal: AbortS
   return req.timeoutMs === undefined ? { signal } : { signal, timeout: req.timeoutMs };
 }
 
+/** A message as the API takes it: images as `image_url` parts beside the text. */
+function toWire(message: ChatRequest["messages"][number]): CreateParams["messages"][number] {
+  if (message.role !== "user" || !message.images?.length) {
+    return { role: message.role, content: message.content };
+  }
+  return {
+    role: "user",
+    content: [
+      { type: "text", text: message.content },
+      ...message.images.map((url) => ({ type: "image_url" as const, image_url: { url } })),
+    ],
+  };
+}
+
 function buildParams(req: ChatRequest, model: string, options: OpenAICompatOptions): CreateParams {
-  const params: CreateParams & { models?: string[] } = { model, messages: req.messages };
+  const params: CreateParams & { models?: string[] } = { model, messages: req.messages.map(toWire) };
   if (req.temperature !== undefined) params.temperature = req.temperature;
   if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
   if (req.json === true) params.response_format = { type: "json_object" };

@@ -7,6 +7,8 @@
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
   content: string;
+  /** Image URLs sent with a user message (vision-capable models only). */
+  images?: string[];
 }
 
 /** Ask for JSON output: a named JSON schema (structured output) or any JSON object (`true`). */
