@@ -527,3 +527,98 @@ export const DashboardResponse = z.object({
   stats: z.object({ today: DayStats, last_7_days: DayStats }),
 });
 export type DashboardResponse = z.infer<typeof DashboardResponse>;
+
+/** `assistant` limits: a question. */
+export const ASSISTANT_MAX_MESSAGE_CHARS = 4000;
+
+const AssistantAsk = z.object({
+  action: z.literal("ask"),
+  /** Optional for a user in one company; required for a user in several. */
+  company_id: CompanyRef.optional(),
+  conversation_id: z.uuid().optional(),
+  message: text().trim().min(1).max(ASSISTANT_MAX_MESSAGE_CHARS),
+});
+const AssistantList = z.object({
+  action: z.literal("list"),
+  company_id: CompanyRef.optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+  offset: z.number().int().min(0).max(100_000).default(0),
+});
+const AssistantMessages = z.object({ action: z.literal("messages"), conversation_id: z.uuid() });
+const AssistantRename = z.object({
+  action: z.literal("rename"),
+  conversation_id: z.uuid(),
+  title: text().trim().min(1).max(200),
+});
+const AssistantArchive = z.object({
+  action: z.literal("archive"),
+  conversation_id: z.uuid(),
+  /** false restores an archived conversation. */
+  archived: z.boolean().default(true),
+});
+const AssistantDelete = z.object({ action: z.literal("delete"), conversation_id: z.uuid() });
+
+/**
+ * `assistant` — POST (a signed-in user's session): `{ action, ... }`, `action` defaulting to
+ * `ask`, so that `supabase.functions.invoke('assistant', { body })` serves every call.
+ */
+export const AssistantRequest = z.preprocess(
+  (value) =>
+    value && typeof value === "object" && !Array.isArray(value) && !("action" in value)
+      ? { ...value, action: "ask" }
+      : value,
+  z.discriminatedUnion("action", [AssistantAsk, AssistantList, AssistantMessages, AssistantRename, AssistantArchive, AssistantDelete]),
+);
+export type AssistantRequest = z.infer<typeof AssistantRequest>;
+
+export const AssistantSection = z.enum(["company", "clients", "billing", "tasks", "projects", "appointments", "followups", "inbox"]);
+export type AssistantSection = z.infer<typeof AssistantSection>;
+
+export const AssistantAskResponse = z.object({
+  conversation_id: z.string(),
+  message_id: z.string(),
+  reply: z.string(),
+  /** The context sections the question used (and, for a client's card, `client`). */
+  sections: z.array(z.string()),
+  /** The figures the answer rests on, from the database (counts, amounts in EUR). */
+  facts: z.record(z.string(), z.unknown()),
+  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), context_tokens: z.number().int() }),
+  model: z.string(),
+  /** True when the reply was written without a language model. */
+  offline: z.boolean(),
+  /** The model's reply had a number the context does not hold: replaced by the facts. */
+  replaced: z.boolean(),
+  cached_sections: z.array(z.string()),
+});
+export type AssistantAskResponse = z.infer<typeof AssistantAskResponse>;
+
+export const AssistantConversation = z.object({
+  id: z.string(),
+  company_id: z.string(),
+  title: z.string().nullable(),
+  status: z.enum(["active", "archived"]),
+  last_message_at: z.string().nullable(),
+  created_at: z.string(),
+});
+export const AssistantListResponse = z.object({
+  conversations: z.array(AssistantConversation),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+export const AssistantMessagesResponse = z.object({
+  conversation_id: z.string(),
+  messages: z.array(z.object({
+    id: z.string(),
+    role: z.enum(["user", "assistant"]),
+    content: z.string(),
+    model_used: z.string().nullable(),
+    tokens_used: z.number().int().nullable(),
+    created_at: z.string(),
+  }).passthrough()),
+});
+export const AssistantUpdateResponse = z.object({
+  id: z.string(),
+  title: z.string().nullable(),
+  status: z.enum(["active", "archived", "deleted"]),
+});

@@ -140,6 +140,67 @@ export type Database = {
           },
         ]
       }
+      appointments: {
+        Row: {
+          client_id: string | null
+          company_id: string
+          created_at: string
+          duration_minutes: number
+          id: string
+          location: string | null
+          scheduled_date: string
+          status: string
+          subject: string
+          updated_at: string
+        }
+        Insert: {
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          duration_minutes?: number
+          id?: string
+          location?: string | null
+          scheduled_date: string
+          status?: string
+          subject: string
+          updated_at?: string
+        }
+        Update: {
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          duration_minutes?: number
+          id?: string
+          location?: string | null
+          scheduled_date?: string
+          status?: string
+          subject?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "appointments_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "appointments_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "appointments_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       bot_sessions: {
         Row: {
           company_id: string
@@ -318,6 +379,102 @@ export type Database = {
             isOneToOne: false
             referencedRelation: "products"
             referencedColumns: ["id"]
+          },
+        ]
+      }
+      chatbot_context_cache: {
+        Row: {
+          company_id: string
+          context_data: NonNullable<Json>
+          expires_at: string
+          last_updated: string
+          section: string
+          version: number
+        }
+        Insert: {
+          company_id: string
+          context_data: NonNullable<Json>
+          expires_at?: string
+          last_updated?: string
+          section: string
+          version?: number
+        }
+        Update: {
+          company_id?: string
+          context_data?: NonNullable<Json>
+          expires_at?: string
+          last_updated?: string
+          section?: string
+          version?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "chatbot_context_cache_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "chatbot_context_cache_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      clients: {
+        Row: {
+          address: string | null
+          city: string | null
+          company_id: string
+          created_at: string
+          email: string | null
+          id: string
+          name: string
+          notes: string | null
+          phone: string | null
+          updated_at: string
+        }
+        Insert: {
+          address?: string | null
+          city?: string | null
+          company_id: string
+          created_at?: string
+          email?: string | null
+          id?: string
+          name: string
+          notes?: string | null
+          phone?: string | null
+          updated_at?: string
+        }
+        Update: {
+          address?: string | null
+          city?: string | null
+          company_id?: string
+          created_at?: string
+          email?: string | null
+          id?: string
+          name?: string
+          notes?: string | null
+          phone?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "clients_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "clients_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
           },
         ]
       }
@@ -770,6 +927,192 @@ export type Database = {
           },
         ]
       }
+      followups: {
+        Row: {
+          client_id: string | null
+          company_id: string
+          created_at: string
+          due_date: string | null
+          id: string
+          status: string
+          subject: string
+          type: string
+          updated_at: string
+        }
+        Insert: {
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          due_date?: string | null
+          id?: string
+          status?: string
+          subject: string
+          type?: string
+          updated_at?: string
+        }
+        Update: {
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          due_date?: string | null
+          id?: string
+          status?: string
+          subject?: string
+          type?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "followups_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "followups_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "followups_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      inbox_threads: {
+        Row: {
+          client_id: string | null
+          company_id: string
+          created_at: string
+          id: string
+          last_message_at: string
+          status: string
+          subject: string
+          unread: boolean
+          updated_at: string
+          urgent: boolean
+        }
+        Insert: {
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          id?: string
+          last_message_at?: string
+          status?: string
+          subject: string
+          unread?: boolean
+          updated_at?: string
+          urgent?: boolean
+        }
+        Update: {
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          id?: string
+          last_message_at?: string
+          status?: string
+          subject?: string
+          unread?: boolean
+          updated_at?: string
+          urgent?: boolean
+        }
+        Relationships: [
+          {
+            foreignKeyName: "inbox_threads_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "inbox_threads_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "inbox_threads_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      invoices: {
+        Row: {
+          amount: number
+          client_id: string | null
+          company_id: string
+          created_at: string
+          due_date: string | null
+          id: string
+          issue_date: string
+          number: string | null
+          paid_at: string | null
+          status: string
+          title: string | null
+          updated_at: string
+        }
+        Insert: {
+          amount?: number
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          due_date?: string | null
+          id?: string
+          issue_date?: string
+          number?: string | null
+          paid_at?: string | null
+          status?: string
+          title?: string | null
+          updated_at?: string
+        }
+        Update: {
+          amount?: number
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          due_date?: string | null
+          id?: string
+          issue_date?: string
+          number?: string | null
+          paid_at?: string | null
+          status?: string
+          title?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "invoices_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "invoices_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "invoices_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       messages: {
         Row: {
           agent: string | null
@@ -1109,6 +1452,202 @@ export type Database = {
           },
         ]
       }
+      projects: {
+        Row: {
+          client_id: string | null
+          company_id: string
+          created_at: string
+          end_date: string | null
+          id: string
+          name: string
+          progress: number
+          start_date: string | null
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          end_date?: string | null
+          id?: string
+          name: string
+          progress?: number
+          start_date?: string | null
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          end_date?: string | null
+          id?: string
+          name?: string
+          progress?: number
+          start_date?: string | null
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "projects_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "projects_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "projects_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      quotes: {
+        Row: {
+          amount: number
+          client_id: string | null
+          company_id: string
+          created_at: string
+          id: string
+          number: string | null
+          status: string
+          title: string | null
+          updated_at: string
+          valid_until: string | null
+        }
+        Insert: {
+          amount?: number
+          client_id?: string | null
+          company_id: string
+          created_at?: string
+          id?: string
+          number?: string | null
+          status?: string
+          title?: string | null
+          updated_at?: string
+          valid_until?: string | null
+        }
+        Update: {
+          amount?: number
+          client_id?: string | null
+          company_id?: string
+          created_at?: string
+          id?: string
+          number?: string | null
+          status?: string
+          title?: string | null
+          updated_at?: string
+          valid_until?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "quotes_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "quotes_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "quotes_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      tasks: {
+        Row: {
+          client_id: string | null
+          company_id: string
+          completed_at: string | null
+          created_at: string
+          description: string | null
+          due_date: string | null
+          id: string
+          priority: string
+          project_id: string | null
+          status: string
+          title: string
+          updated_at: string
+        }
+        Insert: {
+          client_id?: string | null
+          company_id: string
+          completed_at?: string | null
+          created_at?: string
+          description?: string | null
+          due_date?: string | null
+          id?: string
+          priority?: string
+          project_id?: string | null
+          status?: string
+          title: string
+          updated_at?: string
+        }
+        Update: {
+          client_id?: string | null
+          company_id?: string
+          completed_at?: string | null
+          created_at?: string
+          description?: string | null
+          due_date?: string | null
+          id?: string
+          priority?: string
+          project_id?: string | null
+          status?: string
+          title?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "tasks_client_fkey"
+            columns: ["company_id", "client_id"]
+            isOneToOne: false
+            referencedRelation: "clients"
+            referencedColumns: ["company_id", "id"]
+          },
+          {
+            foreignKeyName: "tasks_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "tasks_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "tasks_project_fkey"
+            columns: ["company_id", "project_id"]
+            isOneToOne: false
+            referencedRelation: "projects"
+            referencedColumns: ["company_id", "id"]
+          },
+        ]
+      }
     }
     Views: {
       chatbot_conversations: {
@@ -1215,6 +1754,49 @@ export type Database = {
         }
         Returns: string
       }
+      assistant_begin_turn: {
+        Args: {
+          p_company: string
+          p_conversation: string
+          p_message: string
+          p_user: string
+        }
+        Returns: Json
+      }
+      assistant_cached_context: {
+        Args: { p_company: string; p_sections: string[] }
+        Returns: Json
+      }
+      assistant_conversation_messages: {
+        Args: { p_conversation: string; p_user: string }
+        Returns: Json
+      }
+      assistant_finish_turn: {
+        Args: { p_conversation: string; p_fields: Json; p_reply: string }
+        Returns: string
+      }
+      assistant_list_conversations: {
+        Args: {
+          p_company: string
+          p_limit: number
+          p_offset: number
+          p_user: string
+        }
+        Returns: Json
+      }
+      assistant_store_context: {
+        Args: { p_company: string; p_context: Json; p_versions: Json }
+        Returns: number
+      }
+      assistant_update_conversation: {
+        Args: {
+          p_conversation: string
+          p_status: string
+          p_title: string
+          p_user: string
+        }
+        Returns: Json
+      }
       botlive_begin_turn: {
         Args: {
           p_attachments?: Json
@@ -1286,6 +1868,10 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      build_company_context: {
+        Args: { p_company: string; p_sections?: string[] }
+        Returns: Json
+      }
       chat_allowance: {
         Args: {
           p_address?: string
@@ -1340,6 +1926,10 @@ export type Database = {
           reset_at: string
           retry_after_seconds: number
         }[]
+      }
+      client_card: {
+        Args: { p_client: string; p_company: string }
+        Returns: Json
       }
       conversation_is_paused: {
         Args: { p_conversation: string }
@@ -1398,6 +1988,19 @@ export type Database = {
           p_visitor_id?: string
         }
         Returns: string
+      }
+      find_company_entities: {
+        Args: {
+          p_company: string
+          p_kind?: string
+          p_limit?: number
+          p_name: string
+        }
+        Returns: {
+          id: string
+          name: string
+          score: number
+        }[]
       }
       log_activity: {
         Args: {

@@ -47,11 +47,13 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
   ): Promise<T> {
     return sql.begin((tx) => {
       const timeout = options.statementTimeoutMs ? String(options.statementTimeoutMs) : null;
-      // Not awaited before `fn` runs: its first query is pipelined behind this one on the same
-      // connection (one write, one round trip less); the server still runs them in order.
+      // Sent now (`execute`), not awaited: `fn`'s first query is pipelined behind it on the same
+      // connection (one round trip less), and the server runs them in order. Without `execute`
+      // the query would be sent only when awaited, and an async `fn` that awaits its first query
+      // at once would run it before the role and claims are set.
       const setup = tx`select set_config('role', ${role}, true),
         set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-        ${timeout === null ? tx`null` : tx`set_config('statement_timeout', ${timeout}, true)`}`;
+        ${timeout === null ? tx`null` : tx`set_config('statement_timeout', ${timeout}, true)`}`.execute();
       return Promise.all([setup, fn(tx)]).then(([, result]) => result);
     }) as Promise<T>;
   }

@@ -24,6 +24,31 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "asUser and asService with an async step that awaits its first query at once still run it in the role (regression)",
+  ignore: !stack.available,
+  async fn() {
+    const db = createDb(stack.dbUrl, { max: 1 });
+    try {
+      const sub = crypto.randomUUID();
+      // Before the fix the first query was sent before the role was set: it ran as postgres.
+      const first = await db.asUser({ role: "authenticated", sub }, async (tx) => {
+        const [row] = await tx`select current_user as role, auth.uid()::text as uid`;
+        return row;
+      });
+      assert.deepEqual({ ...first }, { role: "authenticated", uid: sub });
+      const service = await db.asService(async (tx) => {
+        const [row] = await tx`select current_user as role`;
+        return row.role;
+      });
+      assert.equal(service, "service_role");
+    } finally {
+      await db.end();
+    }
+  },
+});
+
+Deno.test({
   name: "asService runs as service_role; asUser refuses claims that are not a signed-in user's",
   ignore: !stack.available,
   async fn() {

@@ -1,0 +1,140 @@
+/**
+ * What a question is about: the intent and the context sections it needs. Keywords first (the
+ * fallback, and what runs offline); the router model, when there is one, may pick sections with
+ * structured output, checked against the list. A client's (or project's) name is taken from the
+ * question for the entity lookup.
+ */
+import { z } from "zod";
+import type { AssistantSection } from "../../../types/api.ts";
+import type { ChatProvider } from "../providers/types.ts";
+
+export type Intent =
+  | "clients_count"
+  | "unpaid_invoices"
+  | "overdue_invoices"
+  | "quotes"
+  | "revenue"
+  | "urgent_tasks"
+  | "tasks"
+  | "week_appointments"
+  | "today_appointments"
+  | "projects"
+  | "followups"
+  | "inbox"
+  | "client_card"
+  | "company"
+  | "overview";
+
+export interface Classified {
+  intent: Intent;
+  sections: AssistantSection[];
+  /** The name to look up (a client's card). */
+  entity?: string;
+}
+
+const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
+const RULES: [RegExp, Intent, AssistantSection[]][] = [
+  [/\ben retard\b|\bechue?s?\b|retard de paiement/, "overdue_invoices", ["billing"]],
+  [/impaye|non paye|pas (encore )?paye|me doi(ven)?t|reste a (payer|encaisser)/, "unpaid_invoices", [
+    "billing",
+  ]],
+  [/chiffre d.?affaires|encaisse|\bca\b|revenus?/, "revenue", ["billing"]],
+  [/\bdevis\b/, "quotes", ["billing"]],
+  [/\bfactur/, "unpaid_invoices", ["billing"]],
+  [/urgent|priorit/, "urgent_tasks", ["tasks"]],
+  [
+    /\b(qui est|fiche|coordonnees|infos? sur|informations sur|telephone de|email de|mail de|numero de)\b/,
+    "client_card",
+    ["clients"],
+  ],
+  [/\btaches?\b|\ba faire\b|todo/, "tasks", ["tasks"]],
+  [
+    /(rendez.?vous|\brdv\b|agenda|planning|rencontre).*aujourd.?hui|aujourd.?hui.*(rendez.?vous|\brdv\b|agenda)/,
+    "today_appointments",
+    ["appointments"],
+  ],
+  [/rendez.?vous|\brdv\b|agenda|planning/, "week_appointments", ["appointments"]],
+  [/\bprojets?\b|\bchantiers?\b/, "projects", ["projects"]],
+  [/relanc|a relancer|suivis?\b/, "followups", ["followups"]],
+  [/\bmessages?\b|boite|inbox|non lus?|conversations?/, "inbox", ["inbox"]],
+  [/combien.*clients?|nombre de clients|mes clients|clients?\b/, "clients_count", ["clients"]],
+  [/entreprise|societe|\btva\b|auto.?entrepreneur/, "company", ["company"]],
+];
+
+/** The name after « qui est (mon client) », « fiche de », « client » — as written, trimmed. */
+export function entityName(question: string): string | undefined {
+  const match =
+    /(?:qui est|fiche(?: client)?(?: de)?|coordonn[ée]es de|infos? sur|informations sur|t[ée]l[ée]phone de|e?-?mail de|num[ée]ro de)\s+(?:mon |ma |le |la |l'|notre )?(?:client[e]? |projet )?(.+?)\s*[?.!]*$/i
+      .exec(question.trim());
+  const name = match?.[1]?.replace(/^(?:mon|ma|le|la|notre)\s+(?:client[e]?\s+)?/i, "").trim();
+  return name && name.length >= 2 && name.length <= 120 ? name : undefined;
+}
+
+export function classifyOffline(question: string): Classified {
+  const folded = fold(question);
+  for (const [pattern, intent, sections] of RULES) {
+    if (pattern.test(folded)) {
+      if (intent === "client_card") {
+        const entity = entityName(question);
+        if (entity) return { intent, sections, entity };
+        continue;
+      }
+      return { intent, sections };
+    }
+  }
+  return { intent: "overview", sections: ["company", "clients", "billing", "tasks", "appointments"] };
+}
+
+const SECTIONS = [
+  "company",
+  "clients",
+  "billing",
+  "tasks",
+  "projects",
+  "appointments",
+  "followups",
+  "inbox",
+] as const;
+const ModelPick = z.object({ sections: z.array(z.enum(SECTIONS)).min(1).max(8) });
+
+/**
+ * The router model's pick of sections (structured output), merged with the keywords' (which
+ * keep the intent, hence the offline answer's shape). Null when the model fails.
+ */
+export async function classifyWithModel(
+  router: ChatProvider,
+  question: string,
+  timeoutMs: number,
+): Promise<AssistantSection[] | null> {
+  try {
+    const result = await router.complete({
+      messages: [
+        {
+          role: "system",
+          content:
+            "Classe la question d'un chef d'entreprise sur ses propres données. Choisis les sections utiles parmi : " +
+            "company (l'entreprise), clients, billing (devis et factures), tasks (tâches), projects (projets), " +
+            "appointments (rendez-vous), followups (relances), inbox (messages).",
+        },
+        { role: "user", content: question },
+      ],
+      json: {
+        name: "sections",
+        schema: {
+          type: "object",
+          additionalProperties: false,
+          required: ["sections"],
+          properties: { sections: { type: "array", items: { type: "string", enum: [...SECTIONS] } } },
+        },
+      },
+      temperature: 0,
+      maxTokens: 60,
+      timeoutMs,
+    });
+    const parsed = ModelPick.safeParse(result.json);
+    return parsed.success ? [...new Set(parsed.data.sections)] : null;
+  } catch {
+    return null;
+  }
+}
