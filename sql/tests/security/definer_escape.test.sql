@@ -1,6 +1,6 @@
 -- Threat: a security definer function (which bypasses RLS) used to act outside one's tenant.
 begin;
-select plan(12);
+select plan(13);
 
 select * from tests.two_companies() \gset
 
@@ -29,8 +29,17 @@ select results_eq($$
   where p.pronamespace = 'private'::regnamespace
     and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
   order by 1
-$$, $$values ('private.is_member(uuid,text)')$$,
-  'authenticated can execute only is_member in private, which the policies need');
+$$, $$values ('private.business_today()'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
+    ('private.member_company_ids()'), ('private.status_label(text,text)')$$,
+  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships) and the assistant''s invoker helpers, which read no data (fold, status_label, business_today)');
+select results_eq($$
+  select p.oid::regprocedure::text
+  from pg_catalog.pg_proc p
+  where p.pronamespace = 'private'::regnamespace and p.prosecdef
+    and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
+  order by 1
+$$, $$values ('private.is_member(uuid,text)'), ('private.member_company_ids()')$$,
+  'of those, only the two membership checks are security definer');
 select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon has no usage on schema private');
 
 set local role authenticated;
