@@ -112,6 +112,7 @@ create table public.tasks (
     references public.projects (company_id, id) on delete set null (project_id)
 );
 create index tasks_company_id_status_priority_idx on public.tasks (company_id, status, priority, due_date);
+create index tasks_company_id_status_completed_at_idx on public.tasks (company_id, status, completed_at desc nulls last, title);
 create index tasks_company_id_client_id_idx on public.tasks (company_id, client_id);
 create index tasks_company_id_project_id_idx on public.tasks (company_id, project_id);
 
