@@ -22,11 +22,21 @@ test("demo:assistant answers the five questions and sees a new invoice at once",
   assert.match(stdout, /^Jean Dupont : jean\.dupont@exemple\.fr/m);
   assert.match(stdout, /^Cette semaine, vous avez 5 rendez-vous : /m);
   // Before the new invoice: the seed's figures (plus the invoices earlier runs of the demo added).
-  const unpaid = [...stdout.matchAll(/^Vous avez (\d+) factures impayées, pour un total de ([\d ]+,\d\d) €/gm)];
+  const unpaid = [
+    ...stdout.matchAll(/^Vous avez (\d+) factures impayées, pour un total de ([\d ]+,\d\d) €/gm),
+  ];
   assert.equal(unpaid.length, 3);
   const euros = (s) => Number(s.replace(/ /g, "").replace(",", "."));
-  assert.equal(Number(unpaid[2][1]), Number(unpaid[1][1]) + 1, "one more unpaid invoice right after the insert");
-  assert.equal(Math.round((euros(unpaid[2][2]) - euros(unpaid[1][2])) * 100), 123456, "its 1 234,56 € in the total");
+  assert.equal(
+    Number(unpaid[2][1]),
+    Number(unpaid[1][1]) + 1,
+    "one more unpaid invoice right after the insert",
+  );
+  assert.equal(
+    Math.round((euros(unpaid[2][2]) - euros(unpaid[1][2])) * 100),
+    123456,
+    "its 1 234,56 € in the total",
+  );
   assert.match(stdout, /^ {2}\[sections billing; cached none; model offline\]$/m);
   assert.match(stdout, /^conversations: \d+ /m);
 });
