@@ -3,7 +3,7 @@
 -- service_role reads. build_company_context gives another company's member nothing (42501),
 -- and members only their company's figures.
 begin;
-select plan(34);
+select plan(41);
 select * from tests.two_companies() \gset
 
 insert into public.clients (id, company_id, name) values
@@ -48,6 +48,14 @@ select throws_ok($$insert into public.chatbot_context_cache (company_id, section
 select throws_ok($$select public.assistant_begin_turn(auth.uid(), 'tenant-a', null, 'x')$$, '42501', null,
   'the assistant''s service functions are not callable by users');
 
+-- The owner of A: everything of A, including the counters and versions the builder reads.
+select tests.act_as(:'owner_a');
+select is((select count(*)::int from public.invoices), 1, 'the owner reads A''s invoices');
+select is((select sum(n)::int from private.company_counts where kind = 'invoice'), 1, 'and A''s invoice counters (kept by trigger)');
+select ok((select count(*) from private.context_versions) > 0, 'and A''s context versions');
+select is(tests.affected_rows($$delete from public.followups$$), 1, 'the owner deletes');
+select throws_ok($$update private.company_counts set n = 0$$, '42501', null, 'nobody rewrites the counters');
+
 -- An admin deletes.
 select tests.act_as(:'admin_a');
 select is(tests.affected_rows($$delete from public.tasks$$), 1, 'an admin deletes a task');
@@ -58,6 +66,8 @@ select is((public.build_company_context('tenant-b', array['billing']) -> 'billin
   999.99, 'and B''s own figures');
 select throws_ok($$select public.build_company_context('tenant-a')$$, '42501', null, 'a member of another company gets nothing from build_company_context');
 select is(public.client_card('tenant-a', '11111111-0000-4000-8000-000000000001'), null, 'a card of A''s client is empty to B');
+select is_empty(format('select 1 from private.company_counts where company_id = %L', :'company_a'), 'nor A''s counters');
+select is_empty(format('select 1 from private.context_versions where company_id = %L', :'company_a'), 'nor A''s versions');
 
 -- anon holds nothing.
 select tests.act_as_anon();
