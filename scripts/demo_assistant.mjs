@@ -1,7 +1,8 @@
 // `npm run demo:assistant` (with `npm start` running in another terminal): Atelier Durand's owner
 // signs in through supabase-js and asks the business assistant five questions; then adds an
 // invoice through the Data API (as the app would) and asks again: the answer sees it at once
-// (the cache was invalidated by a trigger). Figures come from the answers, none is computed here.
+// (the cache was invalidated by a trigger), then deletes it again. Figures come from the answers,
+// none is computed here.
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import ws from "ws";
 
@@ -67,6 +68,11 @@ console.log(
   `\n(invoice ${number} of 1 234,56 € for ${client.name} added through supabase.from("invoices").insert)`,
 );
 await ask("Quelles sont mes factures impayées ?");
+
+// The demo leaves the seed as it found it: its invoice deleted (the cache follows, by trigger).
+const { error: deleteError } = await supabase.from("invoices").delete().eq("number", number);
+if (deleteError) throw deleteError;
+console.log(`\n(invoice ${number} deleted again)`);
 
 const list = await assistant({ action: "list" });
 console.log(`\nconversations: ${list.total} (latest: « ${list.conversations[0].title} »)`);

@@ -9,18 +9,14 @@ import type { Authenticate } from "../_shared/auth.ts";
 import { callerRunner, type Run } from "../_shared/botlive/access.ts";
 import { findPhones } from "../_shared/botlive/parse.ts";
 import type { Db, Tx } from "../_shared/db.ts";
+import { byRef } from "../_shared/knowledge/access.ts";
 import { HttpError, json, readJson, readQuery, serveJson } from "../_shared/http.ts";
 import { CreateOrderRequest, type Order, OrdersQuery, UpdateOrderRequest } from "../../types/api.ts";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const columns = (tx: Tx) =>
   tx`o.id::text, o.order_number, o.company_id::text, o.conversation_id::text, o.customer_name, o.customer_phone,
      o.delivery_zone, o.delivery_fee, o.items, o.items_total, o.total_amount, o.status, o.payment_status, o.source,
      o.notes, o.created_at, o.updated_at`;
-
-/** The company condition on `companies c`: its uuid or its slug. */
-const company = (tx: Tx, ref: string) => UUID.test(ref) ? tx`c.id = ${ref}::uuid` : tx`c.slug = ${ref}`;
 
 function toOrder(row: Record<string, unknown>): Order {
   return {
@@ -33,7 +29,7 @@ function toOrder(row: Record<string, unknown>): Order {
 async function one(run: Run, ref: string, id: string): Promise<Order> {
   const rows = await run((tx) =>
     tx`select ${columns(tx)} from public.orders o join public.companies c on c.id = o.company_id
-       where ${company(tx, ref)} and o.id = ${id}::uuid`
+       where ${byRef(tx, ref)} and o.id = ${id}::uuid`
   );
   if (!rows[0]) throw new HttpError("not_found", `orders: no order ${id} in company ${ref}`);
   return toOrder(rows[0]);
@@ -48,7 +44,7 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
       if (query.id) return json(200, { order: await one(run, query.company_id, query.id) });
       // Under RLS a non-member sees no company: the same 403 whether it exists or not.
       const [member] = await run((tx) =>
-        tx`select c.id from public.companies c where ${company(tx, query.company_id)}`
+        tx`select c.id from public.companies c where ${byRef(tx, query.company_id)}`
       );
       if (!member) {
         throw new HttpError("forbidden", `orders: requires a member of company ${query.company_id}`);
@@ -103,14 +99,14 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
            status = coalesce(${body.status ?? null}, o.status),
            notes = ${body.notes === undefined ? tx`o.notes` : tx`${body.notes}`}
          from public.companies c
-         where c.id = o.company_id and ${company(tx, body.company_id)} and o.id = ${body.id}::uuid
+         where c.id = o.company_id and ${byRef(tx, body.company_id)} and o.id = ${body.id}::uuid
          returning o.id`
     );
     if (updated.length === 0) {
       // A member sees the order but may not change it: 403; nobody sees it: 404.
       const visible = await run((tx) =>
         tx`select 1 from public.orders o join public.companies c on c.id = o.company_id
-           where ${company(tx, body.company_id)} and o.id = ${body.id}::uuid`
+           where ${byRef(tx, body.company_id)} and o.id = ${body.id}::uuid`
       );
       if (visible.length > 0) {
         throw new HttpError("forbidden", `orders: requires an admin of company ${body.company_id}`);

@@ -50,12 +50,8 @@ begin
         from (select * from public.botlive_drafts d where d.company_id = v_company
               order by d.updated_at desc limit p_orders_limit) d
         join public.conversations c on c.id = d.conversation_id
-        cross join lateral (
-          select (select p.price * d.quantity + z.fee from public.products p, public.delivery_zones z
-                  where p.id = d.product_id and z.id = d.delivery_zone_id) as required,
-                 coalesce((select sum(pay.amount)::integer from public.payments pay
-                   where pay.conversation_id = d.conversation_id and pay.order_id is null and pay.status <> 'rejected'), 0) as paid
-        ) amounts
+        -- The amount due and paid, by the bot's own rule (invoker: read as the member, under RLS).
+        cross join lateral private.draft_amounts(d.conversation_id) amounts
         union all
         select o.created_at, pg_catalog.jsonb_build_object(
           'kind', 'order', 'id', o.id, 'order_number', o.order_number,
@@ -90,5 +86,6 @@ begin
   );
 end;
 $$;
+grant execute on function private.draft_amounts(uuid) to authenticated;
 revoke all on function public.botlive_dashboard(text, integer, integer) from public, anon;
 grant execute on function public.botlive_dashboard(text, integer, integer) to authenticated, service_role;

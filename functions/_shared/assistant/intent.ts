@@ -5,6 +5,7 @@
  * question for the entity lookup.
  */
 import { z } from "zod";
+import { foldText } from "../providers/lexical.ts";
 import type { AssistantSection } from "../../../types/api.ts";
 import type { ChatProvider } from "../providers/types.ts";
 
@@ -31,8 +32,6 @@ export interface Classified {
   /** The name to look up (a client's card). */
   entity?: string;
 }
-
-const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
 const RULES: [RegExp, Intent, AssistantSection[]][] = [
   [/\ben retard\b|\bechue?s?\b|retard de paiement/, "overdue_invoices", ["billing"]],
@@ -72,7 +71,7 @@ export function entityName(question: string): string | undefined {
 }
 
 export function classifyOffline(question: string): Classified {
-  const folded = fold(question);
+  const folded = foldText(question);
   for (const [pattern, intent, sections] of RULES) {
     if (pattern.test(folded)) {
       if (intent === "client_card") {

@@ -19,6 +19,7 @@
  * 6. finish (service): the answer with exactly the context sent and its hash, tokens, model, latency.
  */
 import type { Claims } from "../auth.ts";
+import { foldText } from "../providers/lexical.ts";
 import type { Db } from "../db.ts";
 import { dbStep } from "../errors.ts";
 import { HttpError } from "../http.ts";
@@ -122,8 +123,7 @@ export function createAssistant(deps: AssistantDeps) {
     return await db.asUser(claims, async (tx) => {
       const matches = await tx<{ id: string; name: string; score: number }[]>`
         select id::text, name, score from public.find_company_entities(${company}, ${name}, 'client', 5)`;
-      const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
-      const exact = matches.find((m) => fold(m.name) === fold(name));
+      const exact = matches.find((m) => foldText(m.name).trim() === foldText(name).trim());
       const best = exact ?? matches[0];
       if (!best || best.score < 0.45) return { missing: name };
       const close = exact

@@ -19,7 +19,7 @@
  */
 import type { Retrieve } from "../chat/retrieval.ts";
 import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types/api.ts";
-import { type Product, words } from "./catalog.ts";
+import { words } from "./catalog.ts";
 import {
   type Catalog,
   describeItem,
@@ -28,6 +28,7 @@ import {
   nextQuestion,
   type OrderState,
   orderState,
+  required,
 } from "./dialog.ts";
 import { type Extraction, extractOffline } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
@@ -299,11 +300,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
         reference: extraction.payment.reference,
       }
       : null;
-    const due = () => {
-      const p = catalog.products.find((x) => x.id === next.productId);
-      const z = catalog.zones.find((x) => x.id === next.zoneId);
-      return p && z ? p.price * next.quantity + z.fee : null;
-    };
+    const due = () => required(next, catalog);
     if (proof && due() === null) next = { ...next, pendingPayment: proof };
     if (merged.changed || next.pendingPayment !== draft.pendingPayment) {
       await store.saveDraft(company, begun.conversationId, next);
@@ -415,9 +412,4 @@ export function createBotliveTurn(deps: BotliveDeps) {
     ) || "Que puis-je faire pour vous ?";
     return await respond(reply, state);
   };
-}
-
-/** For the dashboard and tests: the next question of a product-less draft. */
-export function firstQuestion(catalog: Catalog, product?: Product): string {
-  return nextQuestion(orderState(null, catalog, 0), catalog, product) ?? "";
 }

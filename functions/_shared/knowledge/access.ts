@@ -23,7 +23,7 @@ export interface CompanyAccess {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The condition on `companies c` for a reference: its uuid, or its slug (slugs never look like uuids). */
-function byRef(tx: Tx, ref: string) {
+export function byRef(tx: Tx, ref: string) {
   return UUID.test(ref) ? tx`c.id = ${ref}::uuid` : tx`c.slug = ${ref}`;
 }
 

@@ -171,7 +171,7 @@ insert into reviewed_function_grants values
   ('private.bot_usage_messages()', ''),
   ('private.bot_usage_orders()', ''),
   ('private.bump_usage(p_company uuid, p_date date, p_conversations integer, p_messages integer, p_orders integer, p_revenue bigint, p_tokens bigint, p_cost numeric)', ''),
-  ('private.draft_amounts(p_conversation uuid)', 'service_role'),
+  ('private.draft_amounts(p_conversation uuid)', 'authenticated, service_role'),
   ('private.next_order_number(p_company uuid)', ''),
   ('private.order_items_text(p_items jsonb)', ''),
   ('private.order_status_label(p_status text)', ''),

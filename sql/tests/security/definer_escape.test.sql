@@ -29,9 +29,9 @@ select results_eq($$
   where p.pronamespace = 'private'::regnamespace
     and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
   order by 1
-$$, $$values ('private.business_today()'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
+$$, $$values ('private.business_today()'), ('private.draft_amounts(uuid)'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
     ('private.member_company_ids()'), ('private.status_label(text,text)')$$,
-  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships) and the assistant''s invoker helpers, which read no data (fold, status_label, business_today)');
+  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), and Botlive''s draft_amounts, invoker: what it reads RLS decides');
 select results_eq($$
   select p.oid::regprocedure::text
   from pg_catalog.pg_proc p
