@@ -142,19 +142,16 @@ export function createMemoryChatStore(options: {
     begin(start: TurnStart): Promise<BeginOutcome> {
       const c = company(start.company);
       const id = `${c.id}:${start.conversationId}`;
-      let conv = conversations.get(id);
-      if (!conv) {
-        conv = {
-          uuid: crypto.randomUUID(),
-          companyId: c.id,
-          externalId: start.conversationId,
-          visitorId: start.visitorId,
-          currentAgent: null,
-          streak: 0,
-          messages: [],
-        };
-        conversations.set(id, conv);
-      }
+      // A new conversation is kept only once the turn is admitted: a refused turn stores nothing.
+      const conv = conversations.get(id) ?? {
+        uuid: crypto.randomUUID(),
+        companyId: c.id,
+        externalId: start.conversationId,
+        visitorId: start.visitorId,
+        currentAgent: null,
+        streak: 0,
+        messages: [],
+      };
       if (conv.visitorId !== start.visitorId) return Promise.resolve({ outcome: "forbidden" });
       const existing = conv.messages.find((m) => m.key === start.key && m.role === "user");
       if (existing && existing.content !== start.message) return Promise.resolve({ outcome: "key_reused" });
@@ -176,6 +173,7 @@ export function createMemoryChatStore(options: {
           });
         }
       }
+      conversations.set(id, conv);
       const taken = list.map((slot) => {
         const p = peek(slot);
         slots.set(slot.key, { start: p.start, hits: p.hits + 1 });

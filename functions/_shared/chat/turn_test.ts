@@ -260,6 +260,16 @@ Deno.test("turn: refusals are the contract's 403, 409 idempotency_key_reused, 40
   assert.ok(Number(limited.headers["Retry-After"]) >= 1);
 });
 
+Deno.test("turn: a refused first turn stores nothing and leaves its conversation id free", async () => {
+  const { turns, turn, store, company } = setup({ company: { settings: { visitor_turns_per_minute: 1 } } });
+  await turns.run(turn("Kajabi ?"));
+  await refusedWith(turns.run(turn("Kajabi ?", { conversation_id: "conv-2" })), 429, "rate_limited");
+  assert.deepEqual(store.messages(company.id, "conv-2"), []);
+  assert.equal(store.state(company.id, "conv-2"), undefined, "no conversation was kept");
+  const other = await turns.run(turn("Kajabi ?", { conversation_id: "conv-2", user_id: "visitor-2" }));
+  assert.equal(other.kind, "answer", "another visitor opens the id the refused turn did not claim");
+});
+
 Deno.test("turn: asking for a human opens an escalation and pauses the bot (holding replies, no model)", async () => {
   const chat = scriptedChat();
   const { turns, turn, store, company } = setup({ offline: false, chat, router: chat });
