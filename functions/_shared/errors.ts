@@ -49,6 +49,14 @@ const INPUT_ERRORS: Record<string, string | null> = {
   "23514": "a value breaks a rule of the data",
 };
 
+/** PostgREST's custom statuses (`raise ... using errcode = 'PT404'`) our functions raise. */
+const POSTGREST_STATUSES: Record<string, "invalid_request" | "forbidden" | "not_found" | "conflict"> = {
+  PT400: "invalid_request",
+  PT403: "forbidden",
+  PT404: "not_found",
+  PT409: "conflict",
+};
+
 /**
  * The contract error for a database error, or the error itself when it is not one the
  * contract names (it then becomes a 500 that reveals nothing). `what` prefixes messages.
@@ -62,6 +70,8 @@ export function databaseError(error: unknown, what: string): unknown {
   if (state === undefined) return error;
   const message = (error as Error).message;
   if (state === "P0002") return new HttpError("not_found", `${what}: ${message}`);
+  // Ours for functions members call through PostgREST, which answers PTxyz with status xyz.
+  if (state in POSTGREST_STATUSES) return new HttpError(POSTGREST_STATUSES[state], `${what}: ${message}`);
   if (state in INPUT_ERRORS) {
     return new HttpError("invalid_request", `${what}: ${INPUT_ERRORS[state] ?? message}`, {
       sqlstate: state,

@@ -9,6 +9,8 @@ const pg = (code: string, message = "m") => Object.assign(new Error(message), { 
 Deno.test("errors: SQLSTATEs map to the contract; ours keep their message, the server's say what was refused", () => {
   const cases: [string, number, RegExp][] = [
     ["P0002", 404, /^chat: unknown company: x$/],
+    ["PT404", 404, /^chat: unknown company: x$/],
+    ["PT403", 403, /^chat: unknown company: x$/],
     ["22023", 400, /^chat: unknown company: x$/],
     ["22021", 400, /NUL character/],
     ["22P05", 400, /unpaired surrogate/],

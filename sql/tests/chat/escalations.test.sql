@@ -28,7 +28,7 @@ select throws_ok(format($$select public.open_escalation('tenant-b', %L, 'other')
 
 select tests.act_as(:'owner_b');
 select is_empty('select 1 from public.escalations', 'a member of another company sees no escalation');
-select throws_ok(format('select public.resolve_escalation(%L)', :'esc'), 'P0002',
+select throws_ok(format('select public.resolve_escalation(%L)', :'esc'), 'PT404',
   format('resolve_escalation: unknown escalation %s', :'esc'), 'nor can it resolve one');
 
 select tests.act_as(:'member_a');
