@@ -12,7 +12,9 @@
  *   SUPABASE_JWKS (as the Supabase CLI provides it) or from our LEGACY_JWT_SECRET.
  *
  * Failures are errors of the contract: 401 for missing, malformed, forged or expired
- * credentials; 403 for a valid token that is not a Supabase Auth user's.
+ * credentials, and for a valid key that the function does not take (the message names the
+ * credential it needs: « Invalid API key » means the key itself is wrong); 403 for a valid
+ * token that is not a Supabase Auth user's.
  */
 import * as jose from "jose";
 import { verifyCredentials } from "@supabase/server/core";
@@ -129,12 +131,32 @@ export function createAuthenticator(config: Env["auth"] & { url: string }): Auth
     if (!apikey && token?.startsWith("sb_")) {
       throw new HttpError("unauthorized", "API keys go in the apikey header, not in Authorization");
     }
+    // A valid key of a kind this function does not take is not an invalid key: say what is needed.
+    for (const kind of ["publishable", "secret"] as const) {
+      if (!accept.includes(kind) && await apiKey(kind, token, apikey)) {
+        throw new HttpError("unauthorized", insufficient(accept, kind));
+      }
+    }
     throw new HttpError("unauthorized", apikey ? "Invalid API key" : "Invalid credentials");
   };
 
   function isLegacyKey(token: string) {
     return sameSecret(token, legacyKeys.publishable) || sameSecret(token, legacyKeys.secret);
   }
+}
+
+/** What each kind of caller sends, as a refusal names it. */
+const CREDENTIALS: Record<CallerKind, string> = {
+  user: "a signed-in user's session (its access token in Authorization: Bearer)",
+  publishable: "the project's publishable key",
+  secret: "the project's secret key",
+};
+
+/** The refusal of a valid key that the function does not take: which credential it needs instead. */
+function insufficient(accept: readonly CallerKind[], held: "publishable" | "secret"): string {
+  const needed = accept.map((kind) => CREDENTIALS[kind]);
+  const list = needed.length > 1 ? `${needed.slice(0, -1).join(", ")} or ${needed.at(-1)}` : needed[0];
+  return `This function needs ${list}; the ${held} key alone is not enough`;
 }
 
 /** The bearer token of a request (or of its headers), or null when there is none. */

@@ -168,3 +168,59 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "auth: a valid key where a function needs another credential says which one; « Invalid API key » only for a wrong key",
+  ignore,
+  async fn() {
+    const post = async (name: string, headers: Record<string, string>) => {
+      const res = await fetch(`${stack.apiUrl}/functions/v1/${name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: "{}",
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const session = "a signed-in user's session \\(its access token in Authorization: Bearer\\)";
+    refusedWith(
+      await post("assistant", { apikey: stack.publishableKey }),
+      401,
+      new RegExp(`^This function needs ${session}; the publishable key alone is not enough$`),
+    );
+    // supabase-js without a session also sends the key as a bearer: the same answer.
+    refusedWith(
+      await post("assistant", {
+        apikey: stack.publishableKey,
+        authorization: `Bearer ${stack.publishableKey}`,
+      }),
+      401,
+      new RegExp(`^This function needs ${session}; the publishable key alone is not enough$`),
+    );
+    refusedWith(
+      await post("assistant", { apikey: stack.secretKey }),
+      401,
+      new RegExp(`^This function needs ${session}; the secret key alone is not enough$`),
+    );
+    refusedWith(
+      await post("botlive", { apikey: stack.publishableKey }),
+      401,
+      /^This function needs the project's secret key; the publishable key alone is not enough$/,
+    );
+    refusedWith(
+      await post("toggle-live-mode", { apikey: stack.publishableKey }),
+      401,
+      new RegExp(`^This function needs ${session} or the project's secret key; the publishable key alone`),
+    );
+    refusedWith(
+      await post("assistant", { apikey: "sb_publishable_forgedforgedforged_abcdef" }),
+      401,
+      /^Invalid API key$/,
+    );
+    refusedWith(
+      await post("botlive", { apikey: `${stack.secretKey.slice(0, -2)}xx` }),
+      401,
+      /^Invalid API key$/,
+    );
+  },
+});
