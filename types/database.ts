@@ -487,6 +487,7 @@ export type Database = {
           name: string
           sector: string | null
           slug: string
+          time_zone: string
           updated_at: string
           vat_exempt: boolean
         }
@@ -498,6 +499,7 @@ export type Database = {
           name: string
           sector?: string | null
           slug: string
+          time_zone?: string
           updated_at?: string
           vat_exempt?: boolean
         }
@@ -509,6 +511,7 @@ export type Database = {
           name?: string
           sector?: string | null
           slug?: string
+          time_zone?: string
           updated_at?: string
           vat_exempt?: boolean
         }
@@ -1797,6 +1800,10 @@ export type Database = {
         }
         Returns: Json
       }
+      billing_period_totals: {
+        Args: { p_company: string; p_now?: string; p_period: string }
+        Returns: Json
+      }
       botlive_begin_turn: {
         Args: {
           p_attachments?: Json
@@ -1869,7 +1876,7 @@ export type Database = {
         }
       }
       build_company_context: {
-        Args: { p_company: string; p_sections?: string[] }
+        Args: { p_company: string; p_now?: string; p_sections?: string[] }
         Returns: Json
       }
       chat_allowance: {

@@ -41,7 +41,9 @@ insert into invalidations values
   ('inbox_threads', format($$insert into public.inbox_threads (company_id, subject) values (%L, 'm')$$, :'company_a'), array['inbox']),
   ('invoices (update)', $$update public.invoices set status = 'paid'$$, array['billing', 'clients']),
   ('tasks (delete)', $$delete from public.tasks$$, array['tasks']),
-  ('companies', format($$update public.companies set sector = 'menuiserie' where id = %L$$, :'company_a'), array['company']);
+  -- Every section reads the company's time zone (today, overdue, the week).
+  ('companies', format($$update public.companies set sector = 'menuiserie' where id = %L$$, :'company_a'),
+    array['appointments', 'billing', 'clients', 'company', 'followups', 'inbox', 'projects', 'tasks']);
 
 create function pg_temp.invalidated_by(p_sql text, p_company uuid, p_member uuid) returns text[] language plpgsql as $$
 declare

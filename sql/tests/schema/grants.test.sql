@@ -91,7 +91,7 @@ insert into reviewed_relation_grants values
   ('public.chatbot_messages', 'authenticated', 'select'),
   ('public.chatbot_messages', 'service_role', ''),
   ('public.companies', 'anon', ''),
-  ('public.companies', 'authenticated', 'delete, select, update(is_auto_entrepreneur, modules_enabled, name, sector, slug, vat_exempt)'),
+  ('public.companies', 'authenticated', 'delete, select, update(is_auto_entrepreneur, modules_enabled, name, sector, slug, time_zone, vat_exempt)'),
   ('public.companies', 'service_role', 'select'),
   ('public.company_mapping', 'anon', ''),
   ('public.company_mapping', 'authenticated', 'select'),
@@ -207,7 +207,8 @@ insert into reviewed_function_grants values
   ('public.assistant_list_conversations(p_user uuid, p_company text, p_limit integer, p_offset integer)', 'service_role'),
   ('public.assistant_store_context(p_company uuid, p_context jsonb, p_versions jsonb)', 'service_role'),
   ('public.assistant_update_conversation(p_user uuid, p_conversation uuid, p_title text, p_status text)', 'service_role'),
-  ('public.build_company_context(p_company text, p_sections text[])', 'authenticated, service_role'),
+  ('public.billing_period_totals(p_company text, p_period text, p_now timestamp with time zone)', 'authenticated, service_role'),
+  ('public.build_company_context(p_company text, p_sections text[], p_now timestamp with time zone)', 'authenticated, service_role'),
   ('public.client_card(p_company text, p_client uuid)', 'authenticated, service_role'),
   ('public.find_company_entities(p_company text, p_name text, p_kind text, p_limit integer)', 'authenticated, service_role');
 
