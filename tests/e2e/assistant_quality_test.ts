@@ -1,5 +1,5 @@
 // The business assistant on the labelled questions (tests/fixtures/assistant/questions.json,
-// over a copy of the seed's Atelier Durand and a generated company): the offline answerer's
+// over a copy of the seed's Atelier Durand, a generated company and a fixed calendar's): the offline answerer's
 // accuracy, and the LLM path through the fake provider — a faithful model (its reply restates
 // the facts: must be kept) and a lying one (one figure changed: must be replaced by the facts).
 // Floors at the figures reached (README); lower one only with a reason.
@@ -8,27 +8,35 @@ import { createProviders, readProviderConfig } from "../../functions/_shared/pro
 import { startFakeProviders } from "../support/fake_providers.ts";
 import { stack } from "../support/stack.ts";
 import { type AssistantTenant, copySeedCompany, generatedCompany } from "../fixtures/assistant/company.ts";
-import { evaluateQuestions, loadQuestions } from "../fixtures/assistant/evaluate.ts";
+import { calendarCompany } from "../fixtures/assistant/calendar_company.ts";
+import { evaluateQuestions, type Kind, loadQuestions } from "../fixtures/assistant/evaluate.ts";
 
 const OFFLINE_FLOOR = 1.0;
-/** The held-out questions (written after the answerer, not tuned on): 19 of 20 when written. */
-const HELD_OUT_FLOOR = 19 / 20;
+/**
+ * The held-out questions (written after the answerer, not tuned on): 19 of 20 when written; with
+ * issue 17's eleven (periods, issued invoices, best client, « c'est qui », a follow-up), 29 of 31.
+ */
+const HELD_OUT_FLOOR = 29 / 31;
+/** The development set: 83 questions, all right. */
+const DEVELOPMENT_SIZE = 83;
 
 Deno.test({
-  name: "assistant quality: the offline answerer and the checked LLM path on ≥ 60 labelled questions",
+  name: "assistant quality: the offline answerer and the checked LLM path on ≥ 83 labelled questions",
   ignore: !stack.available,
   async fn() {
     const questions = await loadQuestions();
-    assert.ok(questions.length >= 60, `${questions.length} questions`);
+    assert.ok(questions.length >= DEVELOPMENT_SIZE, `${questions.length} questions`);
     const fake = await startFakeProviders();
     const providers = createProviders(readProviderConfig({ ...fake.env(), PROVIDER_MAX_RETRIES: "0" }));
-    const companies: Record<"seed" | "generated", AssistantTenant> = {
+    const companies: Record<Kind, AssistantTenant> = {
       seed: await copySeedCompany(stack.dbUrl),
       generated: await generatedCompany(stack.dbUrl, 7),
+      calendar: await calendarCompany(stack.dbUrl),
     };
-    const withModel: Record<"seed" | "generated", AssistantTenant> = {
+    const withModel: Record<Kind, AssistantTenant> = {
       seed: await copySeedCompany(stack.dbUrl, { chat: providers.chat, router: providers.router }),
       generated: await generatedCompany(stack.dbUrl, 7, { chat: providers.chat, router: providers.router }),
+      calendar: await calendarCompany(stack.dbUrl, { chat: providers.chat, router: providers.router }),
     };
     try {
       const offline = await evaluateQuestions(companies, questions);

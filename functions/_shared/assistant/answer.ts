@@ -1,13 +1,11 @@
 /**
- * Answers from the context, and the check on a model's answer.
- *
- * - `answerOffline`: correct French answers built from the context alone for the common
- *   questions (counts, unpaid invoices with amounts, urgent tasks, a client's card, the week's
- *   appointments…); every figure is the context's.
- * - `unsupportedNumbers`: the numbers of a reply that the context (or the question) does not
- *   hold; a model's reply with any is replaced by the offline answer.
+ * Answers from the context: correct French answers built from the context alone for the common
+ * questions (counts, unpaid invoices with amounts, urgent tasks, a client's card, the week's
+ * appointments, a period's revenue…); every figure is the context's. The check on a model's
+ * answer is check.ts.
  */
 import type { Intent } from "./intent.ts";
+import { answerBestClient, answerInvoicesCount, answerRevenue } from "./answer_billing.ts";
 import { eur, frDate, frDateTime, frList, plural } from "./format.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -31,7 +29,8 @@ export interface Answer {
 const more = (shown: number, total: number, what: string) =>
   total > shown ? ` (et ${plural(total - shown, what)} de plus)` : "";
 
-export function answerOffline(intent: Intent, context: Json, entity?: EntityMatch): Answer {
+/** The answer to `intent` from the context alone (`question` folded, for the wording). */
+export function answerOffline(intent: Intent, context: Json, entity?: EntityMatch, question = ""): Answer {
   const billing = context.billing;
   switch (intent) {
     case "clients_count": {
@@ -107,19 +106,12 @@ export function answerOffline(intent: Intent, context: Json, entity?: EntityMatc
         },
       };
     }
-    case "revenue": {
-      const i = billing.invoices;
-      return {
-        text:
-          `Vous avez encaissé ${eur(i.paid_amount)} (${
-            plural(Number(i.paid), "facture payée", "factures payées")
-          }) ; ` +
-          `${eur(i.total_unpaid_amount)} restent à encaisser sur ${
-            plural(Number(i.unpaid), "facture impayée", "factures impayées")
-          }.`,
-        facts: { paid_amount: Number(i.paid_amount), total_unpaid_amount: Number(i.total_unpaid_amount) },
-      };
-    }
+    case "revenue":
+      return answerRevenue(context, question);
+    case "invoices_count":
+      return answerInvoicesCount(context);
+    case "best_client":
+      return answerBestClient(context);
     case "urgent_tasks": {
       const t = context.tasks;
       const count = Number(t.urgent_count);
@@ -169,19 +161,30 @@ export function answerOffline(intent: Intent, context: Json, entity?: EntityMatc
           facts: { count: 0 },
         };
       }
-      return {
-        text:
-          `${today ? "Aujourd'hui" : "Cette semaine"}, vous avez ${
-            plural(count, "rendez-vous", "rendez-vous")
-          } : ` +
-          list.map((w) =>
-            `${frDateTime(w.scheduled_date)}, ${w.subject}${w.client ? ` avec ${w.client}` : ""}${
-              w.location ? ` (${w.location})` : ""
-            }`
-          ).join(" ; ") +
-          `${more(list.length, count, "rendez-vous")}.`,
-        facts: { count },
-      };
+      const item = (w: Json) =>
+        `${frDateTime(w.scheduled_date)}, ${w.subject}${w.client ? ` avec ${w.client}` : ""}${
+          w.location ? ` (${w.location})` : ""
+        }`;
+      const lead = `${today ? "Aujourd'hui" : "Cette semaine"}, vous avez ${
+        plural(count, "rendez-vous", "rendez-vous")
+      }`;
+      if (today || a.week_past === undefined) {
+        return {
+          text: `${lead} : ${list.map(item).join(" ; ")}${more(list.length, count, "rendez-vous")}.`,
+          facts: { count },
+        };
+      }
+      // The week: what is past, then what is to come (the company's « now »).
+      const [past, upcoming] = [Number(a.week_past), Number(a.week_upcoming)];
+      const shown = (items: Json[], n: number, words: string) =>
+        `${n} ${words}${
+          items.length ? ` (${items.map(item).join(" ; ")}${more(items.length, n, "rendez-vous")})` : ""
+        }`;
+      const parts = [
+        past ? shown(list.filter((w) => w.past), past, past === 1 ? "passé" : "passés") : "",
+        upcoming ? shown(list.filter((w) => !w.past), upcoming, "à venir") : "aucun à venir",
+      ].filter(Boolean);
+      return { text: `${lead} : ${parts.join(" et ")}.`, facts: { count, past, upcoming } };
     }
     case "projects": {
       const p = context.projects;
@@ -312,83 +315,4 @@ export function answerOffline(intent: Intent, context: Json, entity?: EntityMatc
       };
     }
   }
-}
-
-/** The numbers written in a text: « 15 860,50 € » → 15860.5, « 02/12/2026 » → 2, 12, 2026. */
-export function numbersIn(text: string): number[] {
-  const found: number[] = [];
-  for (const match of text.matchAll(/\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:[,.]\d+)?/g)) {
-    const raw = match[0].replace(/[ \u00a0\u202f]/g, "");
-    // « 02/12 » and « 2026-12-02 » split on their separators; « 15,50 » is a decimal.
-    found.push(Number(raw.replace(",", ".")));
-  }
-  return found;
-}
-
-const DATE = /\b(\d{1,2})\/(\d{1,2})(?:\/(\d{4}))?\b/g;
-const ISO_DATE = /(\d{4})-(\d{2})-(\d{2})/g;
-const TIME = /\b(\d{1,2})[:h](\d{2})\b/g;
-const PHONE = /\b0\d(?:[ .]?\d{2}){4}\b/g;
-
-/** What the context holds: its numeric values and list lengths, its strings, dates, times and phone numbers. */
-export function contextFacts(value: unknown) {
-  const numbers = new Set<number>();
-  const strings = new Set<string>();
-  const dates = new Set<string>();
-  const times = new Set<string>();
-  const phones = new Set<string>();
-  const walk = (v: unknown) => {
-    if (typeof v === "number") numbers.add(Math.round(v * 100) / 100);
-    else if (typeof v === "string") {
-      if (v.length >= 3 && /\p{L}/u.test(v)) strings.add(v);
-      let rest = v;
-      for (const m of v.matchAll(ISO_DATE)) {
-        dates.add(`${Number(m[3])}/${Number(m[2])}/${m[1]}`);
-        dates.add(`${Number(m[3])}/${Number(m[2])}`);
-      }
-      rest = rest.replace(/(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/g, (_m, _y, _mo, _d, h, mi) => {
-        if (h) times.add(`${Number(h)}:${mi}`);
-        return " ";
-      });
-      for (const m of rest.matchAll(PHONE)) phones.add(m[0].replace(/\D/g, ""));
-      // The other numbers inside strings (« Tâche 3 », « FAC-2026-019 ») are not values: a reply may
-      // only quote them inside the same string.
-    } else if (Array.isArray(v)) {
-      numbers.add(v.length);
-      v.forEach(walk);
-    } else if (v && typeof v === "object") Object.values(v).forEach(walk);
-  };
-  walk(value);
-  return { numbers, strings: [...strings].sort((a, b) => b.length - a.length), dates, times, phones };
-}
-
-/**
- * The figures of `reply` the context (or the question) does not hold: each amount or count must
- * be one of its values, each date one of its dates, each time and phone number one of its own;
- * a numbered list's markers (« 1. ») are not figures.
- */
-export function unsupportedNumbers(reply: string, context: unknown, question: string): number[] {
-  const facts = contextFacts(context);
-  for (const n of numbersIn(question)) facts.numbers.add(n);
-  const wrong: number[] = [];
-  let text = reply.replace(/^\s*\d{1,2}[.)]\s/gm, " ");
-  // The context's own strings quoted as they are (names, titles, invoice numbers) are not figures.
-  for (const quoted of facts.strings) if (text.includes(quoted)) text = text.split(quoted).join(" ");
-  text = text.replace(PHONE, (m) => {
-    if (!facts.phones.has(m.replace(/\D/g, ""))) wrong.push(Number(m.replace(/\D/g, "")));
-    return " ";
-  });
-  text = text.replace(DATE, (_m, d, mo, y) => {
-    if (!facts.dates.has(y ? `${Number(d)}/${Number(mo)}/${y}` : `${Number(d)}/${Number(mo)}`)) {
-      wrong.push(Number(`${d}${mo}${y ?? ""}`));
-    }
-    return " ";
-  });
-  text = text.replace(TIME, (_m, h, mi) => {
-    if (!facts.times.has(`${Number(h)}:${mi}`)) wrong.push(Number(`${h}${mi}`));
-    return " ";
-  });
-  text = text.replace(/[-/]/g, "|");
-  for (const n of numbersIn(text)) if (!facts.numbers.has(Math.round(n * 100) / 100)) wrong.push(n);
-  return wrong;
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { answerOffline, unsupportedNumbers } from "./answer.ts";
+import { answerOffline } from "./answer.ts";
+import { unsupportedNumbers } from "./check.ts";
 import { eur, frDateTime } from "./format.ts";
 import { classifyOffline, entityName } from "./intent.ts";
-import { fitBudget } from "./turn.ts";
+import { fitBudget } from "./budget.ts";
 
 const context = {
   company: { name: "Atelier Durand", today: "2026-12-02" },

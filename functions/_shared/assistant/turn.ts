@@ -25,8 +25,13 @@ import { dbStep } from "../errors.ts";
 import { HttpError } from "../http.ts";
 import { AllProvidersFailed, type ChatProvider, ProviderError } from "../providers/index.ts";
 import type { AssistantAskResponse, AssistantRequest, AssistantSection } from "../../../types/api.ts";
-import { answerOffline, type EntityMatch, unsupportedNumbers } from "./answer.ts";
-import { classifyOffline, classifyWithModel } from "./intent.ts";
+import { answerOffline, type EntityMatch } from "./answer.ts";
+import { unsupportedNumbers } from "./check.ts";
+import { fitBudget, sha256, tokensOf } from "./budget.ts";
+import { classifyTurn, classifyWithModel } from "./intent.ts";
+import { periodLabel } from "./period.ts";
+
+export { fitBudget, tokensOf } from "./budget.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -43,6 +48,8 @@ export interface AssistantDeps {
   timeoutMs: number;
   /** Context tokens at most (default 3,000). */
   contextBudget?: number;
+  /** The clock (« today », the week, periods: SQL reads it in the company's time zone); default the real one. */
+  clock?: () => Date;
 }
 
 const SYSTEM =
@@ -51,38 +58,6 @@ aux questions du dirigeant sur ses propres données (clients, devis, factures, t
 Règles : utilise uniquement les faits fournis ci-dessous (JSON, calculés par la base de données) ; n'invente aucun chiffre, \
 montant, nom ni date ; recopie les montants tels qu'ils sont (en euros, format français « 1 250,50 € ») ; si l'information \
 n'est pas dans les faits, dis-le simplement.`;
-
-/** Rough token count of a JSON value (four characters a token). */
-export const tokensOf = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
-
-/** Shortens the context's longest lists, one item at a time, until it fits `budget` tokens; totals are never cut. */
-export function fitBudget(context: Json, budget: number): { context: Json; trimmed: boolean } {
-  const copy = structuredClone(context);
-  let trimmed = false;
-  const lists = () => {
-    const found: Json[][] = [];
-    const walk = (v: Json) => {
-      if (Array.isArray(v)) {
-        if (v.length > 1) found.push(v);
-        v.forEach(walk);
-      } else if (v && typeof v === "object") Object.values(v).forEach(walk);
-    };
-    walk(copy);
-    return found.sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length);
-  };
-  while (tokensOf(copy) > budget) {
-    const longest = lists()[0];
-    if (!longest) break;
-    longest.pop();
-    trimmed = true;
-  }
-  return { context: copy, trimmed };
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export function createAssistant(deps: AssistantDeps) {
   const { db } = deps;
@@ -94,6 +69,7 @@ export function createAssistant(deps: AssistantDeps) {
     claims: Claims,
     company: { id: string; slug: string },
     sections: AssistantSection[],
+    now: Date,
   ) {
     const [{ cached }] = await service<Json[]>((tx) =>
       tx`select public.assistant_cached_context(${company.id}::uuid, ${sections}::text[]) as cached`
@@ -105,7 +81,7 @@ export function createAssistant(deps: AssistantDeps) {
       const [row] = await db.asUser(
         claims,
         (tx) =>
-          tx`select public.build_company_context(${company.id}, ${missing}::text[]) as context,
+          tx`select public.build_company_context(${company.id}, ${missing}::text[], ${now}::timestamptz) as context,
              (select coalesce(jsonb_object_agg(v.section, v.version), '{}') from private.context_versions v
               where v.company_id = ${company.id}::uuid and v.section = any (${missing}::text[])) as versions`,
       );
@@ -147,7 +123,13 @@ export function createAssistant(deps: AssistantDeps) {
            ${body.message}) as begun`
     );
     const company = { id: begun.company_id as string, slug: begun.company_slug as string };
-    const classified = classifyOffline(body.message);
+    const now = deps.clock?.() ?? new Date();
+    const history = begun.history as { role: "user" | "assistant"; content: string }[];
+    // A follow-up (« et le mois dernier ? ») keeps the subject of the conversation's earlier questions.
+    const classified = classifyTurn(
+      body.message,
+      history.filter((h) => h.role === "user").map((h) => h.content),
+    );
     let sections = classified.sections;
     if (!deps.offline) {
       const picked = await classifyWithModel(deps.router, body.message, deps.timeoutMs);
@@ -157,14 +139,24 @@ export function createAssistant(deps: AssistantDeps) {
     if (classified.intent === "today_appointments" && !sections.includes("company")) {
       sections = [...sections, "company"];
     }
-    const { context: full, cachedSections } = await context(claims, company, sections);
+    const { context: full, cachedSections } = await context(claims, company, sections, now);
+    if (classified.period) {
+      // A period's totals are computed in SQL, as the user, in the company's time zone.
+      const [{ totals }] = await db.asUser(
+        claims,
+        (tx) =>
+          tx`select public.billing_period_totals(${company.id}, ${classified
+            .period!}, ${now}::timestamptz) as totals`,
+      );
+      full.period = { ...totals, label: periodLabel(totals) };
+    }
     let entity: EntityMatch | undefined;
     if (classified.intent === "client_card" && classified.entity) {
       entity = await lookupClient(claims, company.slug, classified.entity);
       if (entity.card) full.client = entity.card;
     }
     const { context: snapshot, trimmed } = fitBudget(full, budget);
-    const offlineAnswer = answerOffline(classified.intent, full, entity);
+    const offlineAnswer = answerOffline(classified.intent, full, entity, foldText(body.message));
 
     let reply = offlineAnswer.text;
     let model = "offline";
@@ -177,7 +169,7 @@ export function createAssistant(deps: AssistantDeps) {
           messages: [
             { role: "system", content: SYSTEM },
             { role: "system", content: `Faits de l'entreprise (JSON) :\n${JSON.stringify(snapshot)}` },
-            ...(begun.history as { role: "user" | "assistant"; content: string }[]),
+            ...history,
             { role: "user", content: body.message },
           ],
           temperature: 0.2,
@@ -209,7 +201,11 @@ export function createAssistant(deps: AssistantDeps) {
     const snapshotText = JSON.stringify(snapshot);
     const hash = await sha256(snapshotText);
     const contextTokens = tokensOf(snapshot);
-    const usedSections = [...sections, ...(entity?.card ? ["client"] : [])];
+    const usedSections = [
+      ...sections,
+      ...(entity?.card ? ["client"] : []),
+      ...(full.period ? ["period"] : []),
+    ];
     const [{ id }] = await service<Json[]>((tx) =>
       tx`select public.assistant_finish_turn(${begun.conversation_id}::uuid, ${reply}, ${
         tx.json({
@@ -221,6 +217,8 @@ export function createAssistant(deps: AssistantDeps) {
           context_snapshot: { context: snapshot, hash, sections: usedSections },
           metadata: {
             intent: classified.intent,
+            period: classified.period ?? null,
+            follow_up: Boolean(classified.followUp),
             sections: usedSections,
             cached_sections: cachedSections,
             context_tokens: contextTokens,
