@@ -59,7 +59,8 @@ const POSTGREST_STATUSES: Record<string, "invalid_request" | "forbidden" | "not_
 
 /**
  * The contract error for a database error, or the error itself when it is not one the
- * contract names (it then becomes a 500 that reveals nothing). `what` prefixes messages.
+ * contract names (it then becomes a 500 that reveals nothing). `what` prefixes messages, in
+ * place of the SQL function's name a Postgres message may open with.
  */
 export function databaseError(error: unknown, what: string): unknown {
   if (error instanceof HttpError) return error;
@@ -68,7 +69,7 @@ export function databaseError(error: unknown, what: string): unknown {
   }
   const state = sqlState(error);
   if (state === undefined) return error;
-  const message = (error as Error).message;
+  const message = withoutSqlContext((error as Error).message);
   if (state === "P0002") return new HttpError("not_found", `${what}: ${message}`);
   // Ours for functions members call through PostgREST, which answers PTxyz with status xyz.
   if (state in POSTGREST_STATUSES) return new HttpError(POSTGREST_STATUSES[state], `${what}: ${message}`);
@@ -85,6 +86,14 @@ export function databaseError(error: unknown, what: string): unknown {
     return new HttpError("unavailable", `${what}: the database took too long, retry in a moment`);
   }
   return error;
+}
+
+/**
+ * A Postgres message without the SQL function's name it opens with (`toggle_live_mode: …`,
+ * `assistant: …`): `what` gives the context once, where the caller meets it.
+ */
+function withoutSqlContext(message: string): string {
+  return message.replace(/^[a-z][a-z0-9_]*: /, "");
 }
 
 /**

@@ -32,6 +32,36 @@ Deno.test("errors: SQLSTATEs map to the contract; ours keep their message, the s
   assert.ok(isConnectionError(Object.assign(new Error(), { code: "CONNECTION_CLOSED" })));
 });
 
+Deno.test("errors: a message carries its context once — the function's name replaces the SQL function's", () => {
+  const cases: [string, string, string, string][] = [
+    [
+      "toggle-live-mode",
+      "42501",
+      "toggle_live_mode: requires an admin of company x",
+      "toggle-live-mode: requires an admin of company x",
+    ],
+    ["assistant", "P0002", "assistant: no conversation 1", "assistant: no conversation 1"],
+    [
+      "chat",
+      "22023",
+      "chat_begin_turn: a message and its idempotency key are required",
+      "chat: a message and its idempotency key are required",
+    ],
+    [
+      "orders",
+      "55000",
+      "order 12: delivered → pending is not allowed",
+      "orders: order 12: delivered → pending is not allowed",
+    ],
+    ["chat", "P0002", "unknown company: x", "chat: unknown company: x"],
+  ];
+  for (const [what, code, message, expected] of cases) {
+    const mapped = databaseError(pg(code, message), what);
+    assert.ok(mapped instanceof HttpError, message);
+    assert.equal(mapped.message, expected);
+  }
+});
+
 Deno.test("errors: dbStep retries a lost connection, then gives up with a 503", async () => {
   let calls = 0;
   assert.equal(
