@@ -6,6 +6,7 @@
  */
 import { matchVariant, missingOptions, type Product, type Zone } from "./catalog.ts";
 import type { Extraction } from "./extract.ts";
+import { methodNames } from "./country.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
 
 export interface Draft {
@@ -181,8 +182,16 @@ export function orderState(
 
 const OPTION_LABEL: Record<string, string> = { taille: "taille", couleur: "couleur", pointure: "pointure" };
 
-/** The one question for the first thing still missing (none when only the payment's confirmation is awaited). */
-export function nextQuestion(state: OrderState, catalog: Catalog, product?: Product): string | null {
+/**
+ * The one question for the first thing still missing (none when only the payment's confirmation is
+ * awaited); the payment is asked by the mobile-money methods of the shop's `country` (country.ts).
+ */
+export function nextQuestion(
+  state: OrderState,
+  catalog: Catalog,
+  product?: Product,
+  country?: string | null,
+): string | null {
   if (!state.product) {
     const names = catalog.products.slice(0, 6).map((p) => p.name).join(", ");
     return `Quel article voulez-vous ? Par exemple : ${names}.`;
@@ -207,11 +216,13 @@ export function nextQuestion(state: OrderState, catalog: Catalog, product?: Prod
       ` + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
     if (paid > 0) {
       return `Nous avons bien reçu ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
-        "Envoyez le complément par Wave ou Orange Money, avec le montant et la référence de la transaction.";
+        `Envoyez le complément par ${methodNames(country)}, avec le montant et la référence de la transaction.`;
     }
     return `Le total est de ${
       xof(due)
-    } (${detail}). Payez par Wave ou Orange Money, puis envoyez-moi le montant et la référence de la transaction.`;
+    } (${detail}). Payez par ${
+      methodNames(country)
+    }, puis envoyez-moi le montant et la référence de la transaction.`;
   }
   return null;
 }

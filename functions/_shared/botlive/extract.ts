@@ -29,9 +29,9 @@ export interface Extraction {
   variantText: string;
   quantity?: number;
   zone?: Zone;
-  /** E.164 (+221…) when the message gives a Senegalese mobile. */
+  /** E.164 (+221…, +225…) when the message gives a mobile (read in the shop's country). */
   phone?: string;
-  /** Digits written as a phone that are not a Senegalese mobile. */
+  /** Digits written as a phone that are not a mobile of the shop's country (nor another XOF one with its code). */
   invalidPhone?: string;
   payment?: { amount?: number; method?: PaymentMethod; reference?: string };
   /** An amount that cannot be one (0, or above 100 000 000 FCFA). */
@@ -46,6 +46,8 @@ export interface ExtractionContext {
   zones: Zone[];
   /** The product already in the draft, for variant answers (« en M »). */
   current?: Product;
+  /** The shop's country (ISO alpha-2 among the eight XOF countries; Sénégal when absent): phones and methods. */
+  country?: string;
 }
 
 const CANCEL =
@@ -72,7 +74,7 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   if (asksForHuman(text)) extraction.intent = "human";
   else if (CANCEL.test(folded)) extraction.intent = "cancel";
 
-  const phones = findPhones(text);
+  const phones = findPhones(text, context.country);
   if (phones.valid.length > 0) extraction.phone = phones.valid.at(-1);
   else if (
     phones.invalid.length > 0 &&
@@ -82,10 +84,12 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   }
 
   // Amounts: not the phone's digits; a payment needs a currency or a payment word around it.
-  const withoutPhone = withoutPhones(text);
+  const withoutPhone = withoutPhones(text, context.country);
   const reference = findReference(withoutPhone);
-  const method = findMethod(text);
-  const paymentContext = PAYMENT_CONTEXT.test(folded) || reference !== undefined;
+  const method = findMethod(text, context.country);
+  // A mobile-money method named (« MTN MoMo », « Flooz ») says payment as « wave » does.
+  const paymentContext = PAYMENT_CONTEXT.test(folded) || reference !== undefined ||
+    (method !== undefined && method !== "cash" && method !== "card");
   const amounts = findAmounts(reference ? withoutPhone.replace(reference, " ") : withoutPhone)
     .filter((a) => a.currency || (paymentContext && a.value >= 100));
   if (amounts.length > 0 && (paymentContext || amounts.some((a) => a.currency))) {

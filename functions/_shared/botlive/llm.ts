@@ -11,9 +11,11 @@ import { z } from "zod";
 import type { Attempt, ChatMessage, ChatProvider, Usage } from "../providers/types.ts";
 import { matchProducts, matchZone } from "./catalog.ts";
 import type { Extraction, ExtractionContext, Intent } from "./extract.ts";
+import { methodLabel, PAYMENT_METHODS } from "./country.ts";
 import { findPhones, findReference, type PaymentMethod } from "./parse.ts";
 
-const METHODS = ["wave", "orange_money", "free_money", "cash", "card", "other"] as const;
+/** Every payment method, as data (country.ts): the models may name any of them. */
+const METHODS = PAYMENT_METHODS;
 const INTENTS = ["order", "cancel", "human", "question", "greeting", "paid_claim", "other"] as const;
 
 /** What the model is asked to return (JSON Schema for structured output; zod for checking it). */
@@ -122,7 +124,7 @@ export function normaliseModelExtraction(
   if (m.quantity !== null && m.quantity >= 1 && m.quantity <= 100) extraction.quantity = m.quantity;
   if (m.zone) extraction.zone = matchZone(m.zone, context.zones);
   if (m.phone) {
-    const phones = findPhones(m.phone);
+    const phones = findPhones(m.phone, context.country);
     if (phones.valid[0]) extraction.phone = phones.valid[0];
     else extraction.invalidPhone = m.phone;
   }
@@ -279,7 +281,9 @@ export function createProofReader(provider: ChatProvider, timeoutMs: number) {
           {
             role: "system",
             content:
-              "Tu lis des captures d'écran de paiements mobile money au Sénégal (Wave, Orange Money, Free Money). " +
+              `Tu lis des captures d'écran de paiements mobile money en Afrique de l'Ouest (${
+                PAYMENT_METHODS.filter((m) => m !== "cash" && m !== "card" && m !== "other").map(methodLabel).join(", ")
+              }). ` +
               "Donne le montant envoyé en FCFA (entier), le moyen de paiement et l'identifiant de la transaction tels qu'ils " +
               "figurent sur l'image ; null pour ce qui n'y figure pas. N'invente rien.",
           },

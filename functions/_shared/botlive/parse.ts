@@ -1,10 +1,21 @@
 /**
  * What customers write during a live, read as data: amounts in XOF as people write them
- * (« 15 000 F », « 15000fcfa », « 15.000 », « 15k », « quinze mille »), Senegalese phone
- * numbers (`77 123 45 67`, `+221771234567`, `00221 77…`), mobile-money methods and transaction
- * references, small quantities (« 2 », « deux »). XOF has no minor unit: amounts are integers.
+ * (« 15 000 F », « 15000fcfa », « 15.000 », « 15k », « quinze mille »), mobile numbers of the
+ * eight XOF countries read in the shop's country (`77 123 45 67`, `+221771234567`, `00225 07 07…`),
+ * mobile-money methods (country.ts) and transaction references, small quantities (« 2 »,
+ * « deux »). XOF has no minor unit: amounts are integers.
  */
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { foldText } from "../providers/lexical.ts";
+import {
+  COUNTRIES,
+  countryOf,
+  countryOfDialCode,
+  MOBILE_MONEY,
+  type MobileMoney,
+  type MobileMoneyMethod,
+  type PaymentMethod,
+} from "./country.ts";
 
 /** Lower case, no accents, typographic apostrophes and spaces made plain. */
 export function fold(text: string): string {
@@ -103,56 +114,112 @@ export function findAmounts(text: string): { value: number; raw: string; currenc
   return found.sort((a, b) => a.at - b.at).map(({ value, raw, currency }) => ({ value, raw, currency }));
 }
 
-/** `text` with its phone-number-like digit runs blanked (so that « 77 123 45 67 » is no amount). */
-export function withoutPhones(text: string): string {
+/**
+ * `text` with its phone numbers blanked (so that « 77 123 45 67 » is no amount): the runs that are
+ * a mobile of the eight countries, and the long digit runs written as a phone (9 digits or more,
+ * 8 where the shop's country numbers have 8); a run grouped by thousands (« 1 500 000 ») stays
+ * unless it is a mobile.
+ */
+export function withoutPhones(text: string, country?: string | null): string {
+  const shortest = Math.min(9, countryOf(country).groups.reduce((a, b) => a + b, 0));
   return text.replace(PHONE_LIKE, (raw) => {
-    const digits = raw.replace(/\D/g, "");
-    return digits.length >= 9 ? " ".repeat(raw.length) : raw;
+    if (readPhone(raw, country) !== undefined) return " ".repeat(raw.length);
+    if (GROUPED_AMOUNT.test(raw.trim())) return raw;
+    return raw.replace(/\D/g, "").length >= shortest ? " ".repeat(raw.length) : raw;
   });
 }
 
-const PHONE_LIKE = /(?<![\d])(?:\+|00)?(?:221[\s.-]*)?\d(?:[\s.-]?\d){6,11}(?![\d])/g;
-
-/** Senegalese mobile prefixes (Orange, Free, Expresso, Promobile…). */
-const MOBILE_PREFIXES = new Set(["70", "75", "76", "77", "78"]);
+/**
+ * A digit run written as a phone, with or without one of the eight dial codes (`+225`, `00225`,
+ * `225`); not inside a token (« MP240101.1200 » is a reference).
+ */
+const PHONE_LIKE = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:\\+|00)?(?:(?:${
+    Object.values(COUNTRIES).map((c) => c.dialCode).join("|")
+  })[\\s.-]*)?\\d(?:[\\s.-]?\\d){6,11}(?![\\p{L}\\p{N}])`,
+  "gu",
+);
+const GROUPED_AMOUNT = /^\d{1,3}([ .]\d{3})+$/;
+const MOBILE_TYPES = new Set(["MOBILE", "FIXED_LINE_OR_MOBILE"]);
 
 /**
- * Phone numbers in `text`: `valid` in E.164 (`+221771234567`) for Senegalese mobiles; `invalid`
- * for digit runs written as a phone that are not one (so the bot can say why).
+ * One phone-like run as E.164 when it is a mobile number of one of the eight XOF countries, read
+ * by libphonenumber-js with the shop's country as the default region (`07 07 12 34 56` is
+ * Ivorian in an Ivorian shop); `+221…`, `00221…` or `221…` in front names another of the eight.
  */
-export function findPhones(text: string): { valid: string[]; invalid: string[] } {
+function readPhone(raw: string, country?: string | null): string | undefined {
+  const digits = raw.replace(/\D/g, "");
+  const written = raw.trim();
+  const candidates = written.startsWith("+")
+    ? [`+${digits}`]
+    : digits.startsWith("00")
+    ? [`+${digits.slice(2)}`]
+    : [digits, `+${digits}`];
+  for (const candidate of candidates) {
+    const parsed = parsePhoneNumberFromString(candidate, countryOf(country).code);
+    if (
+      parsed?.isValid() && MOBILE_TYPES.has(parsed.getType() ?? "") &&
+      countryOfDialCode(parsed.countryCallingCode) !== undefined
+    ) {
+      return parsed.number;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Phone numbers in `text`, read in the shop's `country` (ISO alpha-2 among the eight XOF
+ * countries; Sénégal by default): `valid` the mobiles, in E.164 (`+221771234567`,
+ * `+2250707123456`); `invalid` the digit runs written as a phone that are not one (so the bot
+ * can say why). Validity is libphonenumber-js's (numbering plans move: Bénin's 10 digits, 2024).
+ */
+export function findPhones(text: string, country?: string | null): { valid: string[]; invalid: string[] } {
   const valid: string[] = [];
   const invalid: string[] = [];
   for (const match of text.matchAll(PHONE_LIKE)) {
-    const raw = match[0];
-    const digits = raw.replace(/\D/g, "");
-    const local = digits.startsWith("00221")
-      ? digits.slice(5)
-      : digits.startsWith("221") && digits.length === 12
-      ? digits.slice(3)
-      : digits;
-    // A grouped amount (15 000, 125 000) is not a phone.
-    if (/^\d{1,3}([ .]\d{3})+$/.test(raw.trim()) && !/^7[05-8]/.test(local)) continue;
-    if (local.length === 9 && MOBILE_PREFIXES.has(local.slice(0, 2))) valid.push(`+221${local}`);
-    else if (local.length >= 7) invalid.push(raw.trim());
+    const raw = match[0].trim();
+    const phone = readPhone(raw, country);
+    if (phone) valid.push(phone);
+    // A grouped amount (15 000, 1 500 000) is not a phone.
+    else if (!GROUPED_AMOUNT.test(raw) && raw.replace(/\D/g, "").length >= 7) invalid.push(raw);
   }
   return { valid, invalid };
 }
 
-/** `+221771234567` as people read it: `77 123 45 67`. */
+/** An E.164 number as people of its country read it: `77 123 45 67`, `07 07 12 34 56`, `955 123 456`. */
 export function formatPhone(e164: string): string {
-  const local = e164.replace(/^\+221/, "");
-  return `${local.slice(0, 2)} ${local.slice(2, 5)} ${local.slice(5, 7)} ${local.slice(7)}`;
+  const country = Object.values(COUNTRIES).find((c) => e164.startsWith(`+${c.dialCode}`));
+  if (!country) return e164;
+  const national = e164.slice(country.dialCode.length + 1);
+  if (national.length !== country.groups.reduce((a, b) => a + b, 0)) return national;
+  let at = 0;
+  return country.groups.map((size) => national.slice(at, at += size)).join(" ");
 }
 
-export type PaymentMethod = "wave" | "orange_money" | "free_money" | "cash" | "card" | "other";
+export type { PaymentMethod };
 
-/** The mobile-money method a message names, if any. */
-export function findMethod(text: string): PaymentMethod | undefined {
+/** `words` as one pattern on folded text: whole words, a space matching spaces or a hyphen. */
+function wordsPattern(words: readonly string[]): RegExp {
+  const alternatives = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/[ -]/g, "[\\s-]*"));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives.join("|")})(?![\\p{L}\\p{N}])`, "u");
+}
+
+/**
+ * The payment method a message names, if any: a mobile-money method by its name wherever it is
+ * used (« MTN MoMo », « Flooz », « Wave »), by its short name (« OM », « momo », « free ») only
+ * where the shop's `country` has it (country.ts); then cash or card.
+ */
+export function findMethod(text: string, country?: string | null): PaymentMethod | undefined {
   const folded = fold(text);
-  if (/\bwave\b/.test(folded)) return "wave";
-  if (/\borange\s*money\b|\b(om|orange)\b/.test(folded)) return "orange_money";
-  if (/\bfree\s*money\b|\bfree\b/.test(folded)) return "free_money";
+  const local = countryOf(country).methods;
+  const all = Object.keys(MOBILE_MONEY) as MobileMoneyMethod[];
+  for (const method of [...local, ...all.filter((m) => !local.includes(m))]) {
+    if (wordsPattern(MOBILE_MONEY[method].names).test(folded)) return method;
+  }
+  for (const method of local) {
+    const short = (MOBILE_MONEY[method] as MobileMoney).short;
+    if (short && wordsPattern(short).test(folded)) return method;
+  }
   if (/\b(especes|cash|liquide|a la livraison)\b/.test(folded)) return "cash";
   if (/\b(carte|visa|mastercard)\b/.test(folded)) return "card";
   return undefined;

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { findAmounts, findPhones, findReference, formatPhone, frenchNumber, xof } from "./parse.ts";
+import {
+  findAmounts,
+  findMethod,
+  findPhones,
+  findReference,
+  formatPhone,
+  frenchNumber,
+  withoutPhones,
+  xof,
+} from "./parse.ts";
 import { extractOffline } from "./extract.ts";
 import type { Product, Zone } from "./catalog.ts";
 import { relativeTime } from "./relative.ts";
@@ -42,6 +51,40 @@ Deno.test("botlive parse: Senegalese mobile numbers in every form; others refuse
   assert.deepEqual(findPhones("66 123 45 67").invalid, ["66 123 45 67"]);
   assert.deepEqual(findPhones("j'ai payé 15 000").valid, []);
   assert.equal(formatPhone("+221771234567"), "77 123 45 67");
+});
+
+Deno.test("botlive parse: phones read in the shop's country, formatted as its people write them", () => {
+  for (
+    const [text, country, e164] of [
+      ["07 07 12 34 56", "CI", "+2250707123456"],
+      ["0707123456", "CI", "+2250707123456"],
+      ["+225 07 07 12 34 56", "SN", "+2250707123456"],
+      ["01 97 12 34 56", "BJ", "+2290197123456"],
+      ["76 12 34 56", "ML", "+22376123456"],
+      ["70-12-34-56", "BF", "+22670123456"],
+      ["90.12.34.56", "TG", "+22890123456"],
+      ["96123456", "NE", "+22796123456"],
+      ["955 123 456", "GW", "+245955123456"],
+      ["00221 77 123 45 67", "GW", "+221771234567"],
+    ]
+  ) {
+    assert.deepEqual(findPhones(text, country).valid, [e164], `${text}/${country}`);
+  }
+  assert.deepEqual(findPhones("97 12 34 56", "BJ").invalid, ["97 12 34 56"], "Bénin's old 8 digits");
+  assert.deepEqual(findPhones("07 07 12 34 56").valid, [], "not Senegalese");
+  assert.equal(formatPhone("+2250707123456"), "07 07 12 34 56");
+  assert.equal(formatPhone("+245955123456"), "955 123 456");
+  // A reference's digits are not a phone, nor (in an 8-digit country) a phone an amount.
+  assert.deepEqual(findPhones("ref MP240101.1200.A12345", "CI"), { valid: [], invalid: [] });
+  assert.equal(withoutPhones("payé, 76123456", "ML").trim(), "payé,");
+});
+
+Deno.test("botlive parse: the payment method by its name, or its short name in the shop's country", () => {
+  assert.equal(findMethod("payé par MTN MoMo", "CI"), "mtn_momo");
+  assert.equal(findMethod("par Flooz", "TG"), "moov_money");
+  assert.equal(findMethod("par OM"), "orange_money");
+  assert.equal(findMethod("par momo", "SN"), undefined);
+  assert.equal(findMethod("par wave"), "wave");
 });
 
 Deno.test("botlive parse: payment references, labelled or as receipts print them", () => {
