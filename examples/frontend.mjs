@@ -2,13 +2,18 @@
 //   node examples/frontend.mjs
 // The dashboard's owner signs in, reads and edits through PostgREST (supabase.from / rpc) and
 // watches the activity feed over Realtime while a website visitor asks the widget's chat for a
-// human: the escalation appears live, the owner resolves it, and that appears too.
+// human: the escalation appears live, the owner resolves it, and that appears too. The setting it
+// edits is put back: the seed stays as it was (the visitor's conversation and the feed's two
+// activities stay, as any visitor's would).
 import { createClient } from "@supabase/supabase-js";
 import ws from "ws"; // Node 20 only: supabase-js's realtime transport
+import { describeStack, scriptStack } from "../scripts/stack.mjs";
 
-const URL = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const PUBLISHABLE_KEY = process.env.COMPTOIR_PUBLISHABLE_KEY ??
-  "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+// The stack `npm start` runs in this checkout (or SUPABASE_URL): its address and publishable key.
+const stack = scriptStack("frontend");
+console.log(describeStack(stack));
+const URL = stack.url;
+const PUBLISHABLE_KEY = stack.publishableKey;
 const show = (what, value) => console.log(`${what}:`, JSON.stringify(value));
 const must = ({ data, error }) => {
   if (error) throw new Error(`${error.code ?? ""} ${error.message}`);
@@ -44,6 +49,11 @@ const edited = must(
     .eq("company_id", company.company_id).select("ai_name").single(),
 );
 show("settings edited", edited);
+const restored = must(
+  await owner.from("company_rag_configs").update({ ai_name: config.ai_name })
+    .eq("company_id", company.company_id).select("ai_name").single(),
+);
+show("settings restored", restored);
 
 // The knowledge base is read-only from the browser (ingest goes through the function).
 const { count } = await owner.from("documents").select("source", { count: "exact", head: true });
@@ -125,6 +135,8 @@ const feed = must(
 );
 show("activities (latest first)", feed.slice(0, 2).map((a) => a.title));
 
-await owner.removeAllChannels();
-owner.realtime.disconnect(); // a script ends here: realtime-js would keep the socket 50 s
+await owner.removeAllChannels(); // unsubscribes and closes the socket
 await owner.auth.signOut();
+// Done. realtime-js 2.119 leaves a 10 s timer behind each disconnect (supabase/supabase-js#2666,
+// open), which would keep Node waiting for nothing: a script ends here.
+process.exit(0);

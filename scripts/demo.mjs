@@ -2,12 +2,12 @@
 // conversation through supabase-js, as the website widget makes it.
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import ws from "ws";
+import { describeStack, scriptStack } from "./stack.mjs";
 
-const url = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-// The local stack's publishable key (the Supabase CLI's default), what a browser holds.
-const publishableKey = process.env.COMPTOIR_PUBLISHABLE_KEY ??
-  "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
-const supabase = createClient(url, publishableKey, {
+// The stack npm start runs in this checkout (or SUPABASE_URL); the publishable key, what a browser holds.
+const stack = scriptStack("demo");
+console.log(describeStack(stack));
+const supabase = createClient(stack.url, stack.publishableKey, {
   realtime: { transport: ws },
   auth: { persistSession: false },
 });
@@ -53,4 +53,3 @@ for (let i = 1; i <= 11; i++) {
     : `${JSON.stringify(body)} Retry-After: ${retryAfter}`;
   console.log(`message ${i}: ${status} ${detail}`);
 }
-process.exit(0);

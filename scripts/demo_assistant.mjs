@@ -5,11 +5,11 @@
 // none is computed here.
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import ws from "ws";
+import { describeStack, scriptStack } from "./stack.mjs";
 
-const url = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const publishableKey = process.env.COMPTOIR_PUBLISHABLE_KEY ??
-  "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
-const supabase = createClient(url, publishableKey, {
+const stack = scriptStack("demo:assistant");
+console.log(describeStack(stack));
+const supabase = createClient(stack.url, stack.publishableKey, {
   realtime: { transport: ws },
   auth: { persistSession: false },
 });
@@ -76,5 +76,4 @@ console.log(`\n(invoice ${number} deleted again)`);
 
 const list = await assistant({ action: "list" });
 console.log(`\nconversations: ${list.total} (latest: « ${list.conversations[0].title} »)`);
-supabase.realtime.disconnect();
-process.exit(0);
+await supabase.auth.signOut();

@@ -6,11 +6,10 @@
 // from the functions' answers (the database's amounts), none is computed here.
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import ws from "ws";
+import { describeStack, scriptStack } from "./stack.mjs";
 
-const url = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-const publishableKey = process.env.COMPTOIR_PUBLISHABLE_KEY ??
-  "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
-const secretKey = process.env.COMPTOIR_SECRET_KEY ?? "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
+const { url, publishableKey, secretKey, ...stack } = scriptStack("demo:botlive");
+console.log(describeStack({ url, ...stack }));
 const options = { realtime: { transport: ws }, auth: { persistSession: false } };
 const company = "boutique-awa";
 const run = Date.now().toString(36);

@@ -1,8 +1,9 @@
 /**
  * `npm run ingest -- --company <id> [--agent <slug>] <files or folders>`: ingests .md,
  * .markdown and .txt files into a company's knowledge base through the same path as the
- * `ingest` function (chunking, batched embeddings, idempotent upsert), against SUPABASE_DB_URL
- * (npm start's database) with the providers configured in the environment.
+ * `ingest` function (chunking, batched embeddings, idempotent upsert), into the database of the
+ * stack `npm start` runs in this checkout (its .local/stack.json; SUPABASE_DB_URL overrides), with
+ * the providers configured in the environment. It prints the database it writes to.
  *
  * A folder is read recursively; each file's source is its path relative to that folder (a
  * file named directly: its name). A `manifest.json` in a folder maps relative paths to
@@ -18,12 +19,15 @@ import { createProviders, readProviderConfig } from "../functions/_shared/provid
 import type { Embedder } from "../functions/_shared/providers/types.ts";
 import { HttpError } from "../functions/_shared/http.ts";
 import { INGEST_MAX_DOCUMENT_CHARS, IngestDocument } from "../types/api.ts";
+import { readStackFile } from "./stack.mjs";
 
 const USAGE = "usage: npm run ingest -- --company <uuid or slug> [--agent <slug>] <files or folders>";
 const HELP = `${USAGE}
 
 Ingests .md, .markdown and .txt files into a company's knowledge base (chunked, embedded,
-upserted: running it again embeds only what changed), in npm start's database.
+upserted: running it again embeds only what changed), in the database of the stack that
+\`npm start\` runs in this checkout (found in .local/stack.json, or beside COMPTOIR_DATA_DIR);
+SUPABASE_DB_URL=<postgres url> writes elsewhere.
 
   --company <uuid or slug>  the company (required)
   --agent <slug>            the agent the files are for: one of the company's agents, or
@@ -114,12 +118,10 @@ function parseArgs(args: string[]): { company: string; agent?: string; paths: st
 async function run(args: string[], io: CliIo): Promise<void> {
   const options = parseArgs(args);
   const documents = await readDocuments(options.paths, options.agent, io);
-  const dbUrl = io.env.SUPABASE_DB_URL;
-  if (!dbUrl) {
-    throw new CliError("SUPABASE_DB_URL is not set (npm run ingest sets it to npm start's database)");
-  }
+  const target = database(io.env);
   const embedder = io.embedder ?? createProviders(readProviderConfig(io.env)).embedder;
-  const db = createDb(dbUrl, { max: 2 });
+  io.stderr(`ingest: writing to ${redacted(target.url)} (${target.from})\n`);
+  const db = createDb(target.url, { max: 2 });
   try {
     const company = await findCompany(db, options.company);
     if (!company) throw new CliError(`unknown company: ${options.company}`);
@@ -156,6 +158,33 @@ async function run(args: string[], io: CliIo): Promise<void> {
     );
   } finally {
     await db.end();
+  }
+}
+
+/**
+ * Where to write: SUPABASE_DB_URL when the caller set it, else the database of the running
+ * `npm start` of this checkout. `npm run ingest` passes the caller's own SUPABASE_DB_URL as
+ * COMPTOIR_INGEST_DB_URL (scripts/deno.sh points SUPABASE_DB_URL at the default port).
+ */
+function database(env: Record<string, string | undefined>): { url: string; from: string } {
+  const given = "COMPTOIR_INGEST_DB_URL" in env ? env.COMPTOIR_INGEST_DB_URL : env.SUPABASE_DB_URL;
+  if (given) return { url: given, from: "SUPABASE_DB_URL" };
+  try {
+    const stack = readStackFile(env, "SUPABASE_DB_URL");
+    return { url: stack.dbUrl, from: stack.from };
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A postgres URL without its password, for printing. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable SUPABASE_DB_URL)";
   }
 }
 

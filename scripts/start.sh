@@ -2,7 +2,9 @@
 # `npm start`: installs what is missing, starts PostgreSQL on 127.0.0.1:54322, applies the
 # platform shim, the migrations and the seed, then serves the edge functions at
 # http://127.0.0.1:54321/functions/v1/<name> in the foreground. Ctrl-C stops everything;
-# the data stays in .local/db for the next start.
+# the data stays in .local/db for the next start. Once serving, it writes the stack's address,
+# database URL and keys to .local/stack.json (beside $COMPTOIR_DATA_DIR), which the demos, tenant
+# and ingest read to find this stack; the file is removed when it stops.
 source "$(dirname "$0")/local/common.sh"
 source "$ROOT/scripts/local/functions_env.sh"
 
@@ -10,7 +12,10 @@ bash "$ROOT/scripts/local/install.sh"
 bash "$ROOT/scripts/local/db.sh" start
 stop_all() {
   trap - EXIT INT TERM
-  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  if [ -n "${server_pid:-}" ]; then
+    COMPTOIR_DATA_DIR="$COMPTOIR_DATA_DIR" node "$ROOT/scripts/stack.mjs" remove "$server_pid" || true
+    kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true
+  fi
   bash "$ROOT/scripts/local/db.sh" stop
 }
 trap stop_all EXIT
@@ -50,6 +55,19 @@ Try:  curl -s $SUPABASE_URL/functions/v1/health
 
 STATUS
 
+# Something else already answering there (another checkout's stack) would be taken for this one.
+if curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health"; then
+  die "port $COMPTOIR_API_PORT is taken: something already answers at $SUPABASE_URL (another npm start?); stop it or set COMPTOIR_API_PORT"
+fi
 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
 server_pid=$!
+for _ in $(seq 1 150); do
+  curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health" && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.2
+done
+if kill -0 "$server_pid" 2>/dev/null; then
+  COMPTOIR_DATA_DIR="$COMPTOIR_DATA_DIR" node "$ROOT/scripts/stack.mjs" write "$SUPABASE_URL" "$SUPABASE_DB_URL" "$server_pid"
+  log "the demos, tenant and ingest of this checkout find this stack in $(dirname "$COMPTOIR_DATA_DIR")/stack.json"
+fi
 wait "$server_pid"

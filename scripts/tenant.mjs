@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createClient } from "@supabase/supabase-js";
 import ws from "ws";
+import { describeStack, localStack } from "./stack.mjs";
 
 const USAGE = `usage: npm run tenant -- --slug <slug> --name <name> --owner <email> [options]
 
@@ -25,8 +26,8 @@ Adds a company to the running local stack (start it first: npm start), through t
   --docs-agent <slug>    the agent those files are for (default: by keywords, else shared)
   -h, --help             this help
 
-Environment: SUPABASE_URL (default http://127.0.0.1:54321), COMPTOIR_PUBLISHABLE_KEY
-(default: the local stack's publishable key).`;
+Targets the stack \`npm start\` runs in this checkout (found in .local/stack.json, or beside
+COMPTOIR_DATA_DIR when that is set); SUPABASE_URL (with COMPTOIR_PUBLISHABLE_KEY) targets another.`;
 
 const EXTENSIONS = new Set([".md", ".markdown", ".txt"]);
 /** Files per ingest request (the function's own limits: 100 documents, 512 KiB a request). */
@@ -103,18 +104,19 @@ async function invokeError(error) {
   return body?.error?.message ?? error.message;
 }
 
-async function run(argv, out) {
+async function run(argv, out, env) {
   const args = options(argv);
   if (args.help) {
     out(`${USAGE}\n`);
     return;
   }
-  const url = process.env.SUPABASE_URL ?? "http://127.0.0.1:54321";
-  const key = process.env.COMPTOIR_PUBLISHABLE_KEY ?? "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+  const stack = localStack(env);
+  const { url, publishableKey: key } = stack;
   const documents = args.docs ? files(args.docs) : [];
   const health = await fetch(`${url}/functions/v1/health`).catch(() => null);
   if (!health) throw new Error(`the local stack is not running at ${url}: start it first (npm start)`);
   await health.body?.cancel();
+  out(`${describeStack(stack)}\n`);
 
   const supabase = createClient(url, key, { auth: { persistSession: false }, realtime: { transport: ws } });
   // 1. The owner: signed in if the account exists, else signed up (confirmed at once locally).
@@ -212,9 +214,10 @@ export async function main(
   argv,
   out = (text) => process.stdout.write(text),
   err = (text) => process.stderr.write(text),
+  env = process.env,
 ) {
   try {
-    await run(argv, out);
+    await run(argv, out, env);
     return 0;
   } catch (error) {
     err(`tenant: ${error.message}\n${error instanceof UsageError ? `${USAGE}\n` : ""}`);

@@ -1,8 +1,11 @@
 /**
  * The HTTP contract of every edge function: zod schemas of requests and responses, the one
  * source of truth shared by the functions (which validate with them) and their callers.
+ *
+ * In a frontend: needs zod >= 3.25 (zod 4's API, imported as `zod/v4`, which zod 3.25 ships beside
+ * its v3 API and zod 4 keeps) and TypeScript's ES2020 lib, a Vite app's default.
  */
-import { z } from "zod";
+import { z } from "zod/v4";
 
 /** Every error: `{ error: { code, message, details? } }` with the matching HTTP status. */
 export const ErrorBody = z.object({
@@ -19,9 +22,13 @@ export const MAX_JSON_DEPTH = 16;
 
 const NO_NUL_OR_LONE_SURROGATE = "must not contain NUL characters or unpaired surrogates";
 
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A string Postgres can store: no NUL (`\u0000`), no unpaired UTF-16 surrogate. */
 export function isStorableText(value: string): boolean {
-  return !value.includes("\u0000") && value.isWellFormed();
+  // Not String.prototype.isWellFormed: ES2024, beyond a Vite app's ES2020 lib.
+  return !value.includes("\u0000") && !LONE_SURROGATE.test(value);
 }
 
 /** Text from a caller: refused (400) when Postgres could not store it. */

@@ -1,22 +1,24 @@
 // `npm run demo:assistant` against the test stack, through supabase-js only: the owner's five
 // questions answered with the seed's figures, an invoice added through the Data API, the next
-// answer seeing it (the cache invalidated by trigger), the invoice deleted again.
+// answer seeing it (the cache invalidated by trigger), the invoice deleted again; it says where it
+// writes and ends once it is done.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { skip, url } from "./support.mjs";
-
-const root = join(import.meta.dirname, "../..");
-const run = promisify(execFile);
+import { EXIT_BOUND_MS, runScript } from "./run_script.mjs";
 
 test("demo:assistant answers the five questions and sees a new invoice at once", { skip }, async () => {
-  const { stdout } = await run(process.execPath, [join(root, "scripts/demo_assistant.mjs")], {
-    cwd: root,
-    timeout: 60_000,
-    env: { ...process.env, SUPABASE_URL: url },
-  });
+  const { code, stdout, stderr, lingered } = await runScript(
+    process.execPath,
+    ["scripts/demo_assistant.mjs"],
+    {
+      timeout: 60_000,
+      env: { ...process.env, SUPABASE_URL: url },
+    },
+  );
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout.split("\n")[0], `stack: ${url} (SUPABASE_URL)`);
+  assert.ok(lingered < EXIT_BOUND_MS, `it ended ${lingered} ms after its last line`);
   assert.match(stdout, /^Vous avez 40 clients\./m);
   assert.match(stdout, /^Vous avez 7 tâches urgentes : /m);
   assert.match(stdout, /^Jean Dupont : jean\.dupont@exemple\.fr/m);

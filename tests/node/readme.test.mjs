@@ -1,21 +1,27 @@
-// The README's supabase-js snippets run as written against the stack (only the address changes:
-// npm test's stack is on a free port, not 54321), and examples/frontend.mjs, the seeds' frontend
-// calls with a realtime subscription, prints what the README says it prints.
+// The supabase-js snippets of the README and of docs/ run as written against the stack (only the
+// address changes: npm test's stack is on a free port, not 54321), and examples/frontend.mjs, the
+// seeds' frontend calls with a realtime subscription, prints what docs/LOCAL_STACK.md says it
+// prints, leaves the seed as it found it and ends once it is done.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { skip, url } from "./support.mjs";
+import { skip, sql, url } from "./support.mjs";
+import { EXIT_BOUND_MS, runScript } from "./run_script.mjs";
 
 const root = join(import.meta.dirname, "../..");
 const run = promisify(execFile);
 const NODE_20_NOTICE = /^⚠️ {2}Node\.js 20 and below are deprecated[^\n]*\n?/m;
 
-const blocks = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((
-  m,
-) => m[1]);
+const pages = [
+  "README.md",
+  ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`),
+];
+const blocks = pages.flatMap((page) =>
+  [...readFileSync(join(root, page), "utf8").matchAll(/^```js\n([\s\S]*?)^```$/gm)].map((m) => m[1])
+);
 
 test("the README has its supabase-js snippets", () => {
   assert.ok(blocks.length >= 4, `${blocks.length} js blocks`);
@@ -40,16 +46,27 @@ test(
   "examples/frontend.mjs: the seeds' frontend calls and the live feed, with supabase-js only",
   { skip },
   async () => {
-    const { stdout } = await run(process.execPath, [join(root, "examples/frontend.mjs")], {
-      cwd: root,
-      timeout: 30_000,
+    // The seed's rows the example reads or edits, as they are before it runs.
+    const seeded = () =>
+      sql(`select (to_jsonb(c) - 'updated_at')::text from public.company_rag_configs c
+        where company_id = 'agence-des-copines'`);
+    const before = seeded();
+    const { code, stdout, stderr, lingered } = await runScript(process.execPath, [
+      join(root, "examples/frontend.mjs"),
+    ], {
+      timeout: 60_000,
       env: { ...process.env, SUPABASE_URL: url },
     });
+    assert.equal(code, 0, stderr);
+    assert.ok(lingered < EXIT_BOUND_MS, `it ended ${lingered} ms after its last line`);
+    assert.deepEqual(seeded(), before, "the seed as it found it");
     const lines = stdout.trim().split("\n").map((line) => line.slice(0, line.indexOf(":")));
     assert.deepEqual(lines, [
+      "stack",
       "company_mapping",
       "company_rag_configs",
       "settings edited",
+      "settings restored",
       "documents (chunks readable)",
       "documents insert refused",
       "realtime",

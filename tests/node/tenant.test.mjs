@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { main } from "../../scripts/tenant.mjs";
-import { signedIn, skip, sql } from "./support.mjs";
+import { signedIn, skip, sql, url } from "./support.mjs";
 
 function capture() {
   const out = { stdout: "", stderr: "" };
@@ -50,7 +50,9 @@ test(
       assert.match(
         first.stdout,
         new RegExp(
-          `^company ${slug} \\([0-9a-f-]{36}\\): "Boutique Lina"\\nowner ${email} \\(new; password: lina-mot-de-passe\\)\\nagents: lina-mode\\ndocuments: 2 file\\(s\\), chunks 2 new, 0 unchanged, 0 replaced\\n$`,
+          `^stack: ${
+            url.replaceAll(".", "\\.")
+          } \\(SUPABASE_URL\\)\\ncompany ${slug} \\([0-9a-f-]{36}\\): "Boutique Lina"\\nowner ${email} \\(new; password: lina-mot-de-passe\\)\\nagents: lina-mode\\ndocuments: 2 file\\(s\\), chunks 2 new, 0 unchanged, 0 replaced\\n$`,
         ),
       );
       assert.deepEqual(
