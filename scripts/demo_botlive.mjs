@@ -12,7 +12,9 @@ const { url, publishableKey, secretKey, ...stack } = scriptStack("demo:botlive")
 console.log(describeStack({ url, ...stack }));
 const options = { realtime: { transport: ws }, auth: { persistSession: false } };
 const company = "boutique-awa";
-const run = Date.now().toString(36);
+// A run id of capital letters only, so that the references below carry no digit of their own:
+// a labelled reference (« réf. TXNQWERTY ») is read whatever its characters.
+const run = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => String.fromCharCode(65 + (b % 26))).join("");
 
 // The owner's dashboard app (publishable key + her session) and the messaging integration.
 const owner = createClient(url, publishableKey, options);
@@ -80,14 +82,14 @@ const fatou = { id: "fatou", name: "Fatou" };
 await say(fatou, "Bonjour, je veux la robe wax rouge en L");
 await say(fatou, "non, plutôt en M");
 await say(fatou, "livraison à Parcelles, mon numéro 77 123 45 67");
-await say(fatou, "j'ai envoyé 17 000 par Wave, réf. TXN" + run.toUpperCase() + "A");
+const fatouOrder = await say(fatou, "j'ai envoyé 17 000 par Wave, réf. TXN" + run);
 
 console.log("\nMoussa pays too little, then completes:");
 const moussa = { id: "moussa", name: "Moussa" };
 await say(moussa, "Salut ! 2 chemises homme wax taille XL svp");
 await say(moussa, "Pikine, 78 555 12 34");
-await say(moussa, "paiement orange money 20000f ref OM" + run.toUpperCase() + "1");
-await say(moussa, "ok j'envoie le reste : 7500 fcfa par orange money, ref OM" + run.toUpperCase() + "2");
+await say(moussa, "paiement orange money 20000f ref OM" + run + "1");
+await say(moussa, "ok j'envoie le reste : 7500 fcfa par orange money, ref OM" + run + "2");
 
 console.log("\nAïda and Binta race for the last kimono:");
 const racers = [{ id: "aida", name: "Aïda" }, { id: "binta", name: "Binta" }];
@@ -95,13 +97,23 @@ for (const [i, c] of racers.entries()) {
   await say(c, `le kimono imprimé svp, livraison Médina, 76 00${i} 11 22`);
 }
 const outcomes = await Promise.all(
-  racers.map((c, i) => say(c, `payé 13500 par wave, ref WV${run.toUpperCase()}K${i}`)),
+  racers.map((c, i) => say(c, `payé 13500 par wave, ref WV${run}K${i}`)),
 );
 console.log(
   `race: ${outcomes.filter((o) => o.order).length} order, ${
     outcomes.filter((o) => o.order_state.status === "out_of_stock").length
   } told sold out`,
 );
+
+// A proof is a claim: the owner checks Fatou's transfer in her Wave account, then confirms it.
+if (fatouOrder.order) {
+  const { order } = await call(owner, "orders", {
+    company_id: company,
+    id: fatouOrder.order.id,
+    payment: { decision: "confirm", note: "vu sur Wave Business" },
+  }, "PATCH");
+  console.log(`\nowner confirms Fatou's proof: ${order.order_number} payment ${order.payment_status}`);
+}
 
 await new Promise((r) => setTimeout(r, 500));
 const dashboard = await call(owner, "dashboard", { company_id: company });
@@ -116,6 +128,8 @@ console.log(
     dashboard.active_orders.map((o) => `${o.order_number ?? o.user_name} ${o.completion_rate}%`).join(", ")
   }`,
 );
+console.log(`  proofs to verify: ${dashboard.to_verify.count} (${dashboard.to_verify.amount} FCFA)`);
+console.log(`  money owed back: ${dashboard.refunds.count} (${dashboard.refunds.amount} FCFA)`);
 console.log(`  today: ${JSON.stringify(dashboard.stats.today)}`);
 console.log(`  realtime events received during the sale: ${feed.length}`);
 

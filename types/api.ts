@@ -407,6 +407,8 @@ export const BotliveResponse = z.object({
     order_number: z.string(),
     total_amount: Xof,
     status: z.string(),
+    /** `to_verify` until the shop (or the payment provider) confirms the customer's proof. */
+    payment_status: z.enum(["unpaid", "to_verify", "paid", "refunded"]),
     items: z.array(OrderItem),
     delivery_zone: z.string().nullable(),
     delivery_fee: Xof,
@@ -454,13 +456,32 @@ export const CreateOrderRequest = z.object({
   notes: text().max(2000).optional(),
 });
 
-/** `orders` — PATCH (an admin): a status change; an illegal transition is a 409. */
+/**
+ * `orders` — PATCH, one of:
+ * - `{ id, status?, notes? }` (an admin): a status change; an illegal transition is a 409;
+ * - `{ id, payment: { decision: "confirm" | "refuse", note? } }` (a member): the decision on the
+ *   customer's declared proof of an order `to_verify`, kept with who and when (409 once decided);
+ * - `{ refund_id, settled: true, note? }` (a member): money owed back marked settled (409 once settled).
+ */
 export const UpdateOrderRequest = z.object({
   company_id: CompanyRef,
-  id: z.uuid(),
+  id: z.uuid().optional(),
   status: OrderStatus.optional(),
   notes: text().max(2000).optional(),
-}).refine((r) => r.status !== undefined || r.notes !== undefined, { message: "nothing to update", path: ["status"] });
+  payment: z.object({ decision: z.enum(["confirm", "refuse"]), note: text().trim().max(500).optional() }).optional(),
+  refund_id: z.uuid().optional(),
+  settled: z.literal(true).optional(),
+  note: text().trim().max(500).optional(),
+}).refine((r) => (r.id === undefined) !== (r.refund_id === undefined), {
+  message: "give either id (an order) or refund_id (money owed back)",
+  path: ["id"],
+}).refine((r) => r.id === undefined || r.status !== undefined || r.notes !== undefined || r.payment !== undefined, {
+  message: "nothing to update",
+  path: ["status"],
+}).refine((r) => r.refund_id === undefined || r.settled === true, {
+  message: "settled must be true",
+  path: ["settled"],
+});
 
 export const Order = z.object({
   id: z.string(),
@@ -475,13 +496,34 @@ export const Order = z.object({
   items_total: Xof,
   total_amount: Xof,
   status: OrderStatus,
-  payment_status: z.enum(["unpaid", "paid", "refunded"]),
+  payment_status: z.enum(["unpaid", "to_verify", "paid", "refunded"]),
+  /** Who decided on the declared proof, and when (null until then). */
+  payment_verified_by: z.string().nullable(),
+  payment_verified_at: z.string().nullable(),
   source: z.enum(["botlive", "manual"]),
   notes: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
 export type Order = z.infer<typeof Order>;
+
+/** Money owed back to a customer (a refund after a sell-out or a cancellation, change over the total). */
+export const Refund = z.object({
+  id: z.string(),
+  order_id: z.string().nullable(),
+  conversation_id: z.string().nullable(),
+  customer_name: z.string().nullable(),
+  kind: z.enum(["refund", "change"]),
+  reason: z.enum(["sold_out", "draft_cancelled", "order_cancelled", "overpaid"]),
+  amount: Xof,
+  payment_references: z.array(z.string()),
+  status: z.enum(["owed", "settled"]),
+  settled_by: z.string().nullable(),
+  settled_at: z.string().nullable(),
+  note: z.string().nullable(),
+  created_at: z.string(),
+});
+export type Refund = z.infer<typeof Refund>;
 
 export const OrdersListResponse = z.object({
   orders: z.array(Order),
@@ -524,13 +566,43 @@ export const DashboardResponse = z.object({
     user_id: z.string().nullable(),
     user_name: z.string().nullable(),
     produit: z.enum(["done", "missing"]),
-    paiement: z.enum(["done", "missing"]),
+    /** `to_verify`: covered by the customer's declared proofs, not yet checked by the shop. */
+    paiement: z.enum(["done", "to_verify", "missing"]),
     zone: z.enum(["done", "missing"]),
     numero: z.enum(["done", "missing"]),
     completion_rate: z.number().int(),
     total_amount: Xof.nullable(),
     created_at: z.string(),
   })),
+  /** Orders whose customer's proof waits for a member's check (oldest first), and how much. */
+  to_verify: z.object({
+    count: z.number().int(),
+    amount: Xof,
+    orders: z.array(z.object({
+      id: z.string(),
+      order_number: z.string(),
+      customer_name: z.string().nullable(),
+      total_amount: Xof,
+      paid: Xof,
+      references: z.array(z.string()),
+      created_at: z.string(),
+    })),
+  }),
+  /** Money owed back to customers until a member marks it settled (oldest first), and how much. */
+  refunds: z.object({
+    count: z.number().int(),
+    amount: Xof,
+    items: z.array(z.object({
+      id: z.string(),
+      kind: z.enum(["refund", "change"]),
+      reason: z.enum(["sold_out", "draft_cancelled", "order_cancelled", "overpaid"]),
+      customer_name: z.string().nullable(),
+      amount: Xof,
+      order_id: z.string().nullable(),
+      payment_references: z.array(z.string()),
+      created_at: z.string(),
+    })),
+  }),
   stats: z.object({ today: DayStats, last_7_days: DayStats }),
 });
 export type DashboardResponse = z.infer<typeof DashboardResponse>;

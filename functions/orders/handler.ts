@@ -3,26 +3,38 @@
  * (`?company_id=&status=pending&limit=50&offset=0`) or returns one (`&id=`), for any member;
  * POST enters one by hand (public.create_order: prices, the zone's fee and the stock from the
  * database) and PATCH changes its status or notes, for an admin. An illegal transition
- * (`delivered → pending`) is a 409; another company's order, or none, a 404.
+ * (`delivered → pending`) is a 409; another company's order, or none, a 404. PATCH also takes a
+ * member's decision on an order's declared payment proof (`payment: { decision }`) and marks
+ * money owed back settled (`refund_id`), both audited in SQL (who, when) and 409 once decided.
  */
 import type { Authenticate } from "../_shared/auth.ts";
 import { callerRunner, type Run } from "../_shared/botlive/access.ts";
+import { countryOf } from "../_shared/botlive/country.ts";
 import { findPhones } from "../_shared/botlive/parse.ts";
 import type { Db, Tx } from "../_shared/db.ts";
 import { byRef } from "../_shared/knowledge/access.ts";
 import { HttpError, json, readJson, readQuery, serveJson } from "../_shared/http.ts";
-import { CreateOrderRequest, type Order, OrdersQuery, UpdateOrderRequest } from "../../types/api.ts";
+import {
+  CreateOrderRequest,
+  type Order,
+  OrdersQuery,
+  type Refund,
+  UpdateOrderRequest,
+} from "../../types/api.ts";
 
 const columns = (tx: Tx) =>
   tx`o.id::text, o.order_number, o.company_id::text, o.conversation_id::text, o.customer_name, o.customer_phone,
-     o.delivery_zone, o.delivery_fee, o.items, o.items_total, o.total_amount, o.status, o.payment_status, o.source,
-     o.notes, o.created_at, o.updated_at`;
+     o.delivery_zone, o.delivery_fee, o.items, o.items_total, o.total_amount, o.status, o.payment_status,
+     o.payment_verified_by::text, o.payment_verified_at, o.source, o.notes, o.created_at, o.updated_at`;
+
+const iso = (value: unknown) => value instanceof Date ? value.toISOString() : value ?? null;
 
 function toOrder(row: Record<string, unknown>): Order {
   return {
     ...row,
-    created_at: (row.created_at as Date).toISOString(),
-    updated_at: (row.updated_at as Date).toISOString(),
+    payment_verified_at: iso(row.payment_verified_at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
   } as Order;
 }
 
@@ -75,11 +87,16 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
       const body = await readJson(req, CreateOrderRequest, { maxBytes: 64 * 1024 });
       let phone: string | null = null;
       if (body.customer_phone) {
-        const found = findPhones(body.customer_phone);
+        // Read in the shop's country (a company the caller cannot see: create_order says 403).
+        const [company] = await run((tx) =>
+          tx`select c.country from public.companies c where ${byRef(tx, body.company_id)}`
+        );
+        const country = countryOf(company?.country);
+        const found = findPhones(body.customer_phone, country.code);
         if (found.valid.length !== 1) {
           throw new HttpError(
             "invalid_request",
-            "Invalid request body: customer_phone: not a Senegalese mobile number (e.g. 77 123 45 67)",
+            `Invalid request body: customer_phone: not a mobile number of ${country.name} (e.g. ${country.example})`,
           );
         }
         phone = found.valid[0];
@@ -93,26 +110,49 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
     }
 
     const body = await readJson(req, UpdateOrderRequest, { maxBytes: 8 * 1024 });
+    const refundId = body.refund_id;
+    if (refundId) {
+      // A member settles money owed back (audited in SQL; 409 when settled already, 404 for anyone else).
+      const [row] = await run((tx) =>
+        tx`select r.id::text, r.order_id::text, r.conversation_id::text, r.customer_name, r.kind, r.reason, r.amount,
+             r.payment_references, r.status, r.settled_by::text, r.settled_at, r.note, r.created_at
+           from private.botlive_settle_refund(${body.company_id}, ${refundId}::uuid, ${body.note ?? null}) r`
+      );
+      const refund = { ...row, settled_at: iso(row.settled_at), created_at: iso(row.created_at) } as Refund;
+      return json(200, { refund });
+    }
+    const id = body.id!;
+    if (body.payment) {
+      // Any member decides on a declared proof (audited in SQL; 409 once decided, 404 for anyone else).
+      await run((tx) =>
+        tx`select 1 from private.botlive_verify_payment(${body.company_id}, ${id}::uuid, ${
+          body.payment!.decision
+        }, ${body.payment!.note ?? null})`
+      );
+      if (body.status === undefined && body.notes === undefined) {
+        return json(200, { order: await one(run, body.company_id, id) });
+      }
+    }
     // As the caller: the policy lets admins update, the trigger refuses an illegal transition (409).
     const updated = await run((tx) =>
       tx`update public.orders o set
            status = coalesce(${body.status ?? null}, o.status),
            notes = ${body.notes === undefined ? tx`o.notes` : tx`${body.notes}`}
          from public.companies c
-         where c.id = o.company_id and ${byRef(tx, body.company_id)} and o.id = ${body.id}::uuid
+         where c.id = o.company_id and ${byRef(tx, body.company_id)} and o.id = ${id}::uuid
          returning o.id`
     );
     if (updated.length === 0) {
       // A member sees the order but may not change it: 403; nobody sees it: 404.
       const visible = await run((tx) =>
         tx`select 1 from public.orders o join public.companies c on c.id = o.company_id
-           where ${byRef(tx, body.company_id)} and o.id = ${body.id}::uuid`
+           where ${byRef(tx, body.company_id)} and o.id = ${id}::uuid`
       );
       if (visible.length > 0) {
         throw new HttpError("forbidden", `orders: requires an admin of company ${body.company_id}`);
       }
-      throw new HttpError("not_found", `orders: no order ${body.id} in company ${body.company_id}`);
+      throw new HttpError("not_found", `orders: no order ${id} in company ${body.company_id}`);
     }
-    return json(200, { order: await one(run, body.company_id, body.id) });
+    return json(200, { order: await one(run, body.company_id, id) });
   });
 }

@@ -200,7 +200,7 @@ Deno.test({
       assert.deepEqual((user.content as { type: string }[]).map((part) => part.type), ["text", "image_url"]);
       const [payment] = await withVision.db
         .sql`select source, reference, status from public.payments where company_id = ${withVision.id}`;
-      assert.deepEqual({ ...payment }, { source: "image", reference: "WVIMG0001", status: "validated" });
+      assert.deepEqual({ ...payment }, { source: "image", reference: "WVIMG0001", status: "to_verify" });
 
       await without.say("wa-image", MESSAGE);
       const asked = await without.say("wa-image", "", screenshot);

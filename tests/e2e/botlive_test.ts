@@ -56,7 +56,7 @@ Deno.test({
       assert.equal(r.order, null);
       assert.match(
         r.reply,
-        /Montant insuffisant : 15 000 FCFA reçu, 32 000 FCFA requis\. Il manque 17 000 FCFA/,
+        /Montant insuffisant : 15 000 FCFA envoyé, 32 000 FCFA requis\. Il manque 17 000 FCFA/,
       );
       r = await shop.say(c, "dix-sept mille par orange money, référence OM-77");
       assert.ok(r.order, r.reply);
@@ -65,13 +65,13 @@ Deno.test({
       assert.match(r.reply, new RegExp(`${r.order.order_number}.*32 000 FCFA`));
       const [row] = await shop.db.sql`
         select o.total_amount, o.payment_status, o.status, p.stock,
-          (select count(*)::int from public.payments pay where pay.order_id = o.id and pay.status = 'validated') as proofs
+          (select count(*)::int from public.payments pay where pay.order_id = o.id and pay.status = 'to_verify') as proofs
         from public.orders o, public.products p where o.id = ${r.order.id} and p.id = ${
         r.order_state.product?.id ?? r.order.items[0].product_id
       }`;
       assert.deepEqual({ ...row }, {
         total_amount: 32000,
-        payment_status: "paid",
+        payment_status: "to_verify",
         status: "pending",
         stock: 18,
         proofs: 2,

@@ -25,10 +25,15 @@ test("demo:botlive plays a live sale through supabase-js", { skip }, async () =>
   );
   assert.match(
     stdout,
-    /bot > Montant insuffisant : 20 000 FCFA reçu, 27 500 FCFA requis\. Il manque 7 500 FCFA\./,
+    /bot > Montant insuffisant : 20 000 FCFA envoyé, 27 500 FCFA requis\. Il manque 7 500 FCFA\./,
   );
   assert.match(stdout, /Chemise homme wax \(XL\) × 2, livraison Pikine : total 27 500 FCFA/);
+  assert.match(stdout, /Preuve de paiement reçue \(17 000 FCFA\) : la boutique la vérifie/, "a proof is a claim");
+  assert.match(stdout, /^owner confirms Fatou's proof: CMD-\d{4} payment paid$/m);
   assert.match(stdout, /^race: 1 order, 1 told sold out$/m);
+  assert.match(stdout, /vous sera remboursé par la boutique/, "the sold-out racer's payment is owed back");
+  assert.match(stdout, /^ {2}proofs to verify: [1-9]\d* \(\d+ FCFA\)$/m);
+  assert.match(stdout, /^ {2}money owed back: [1-9]\d* \(\d+ FCFA\)$/m);
   assert.match(stdout, /à l'instant · Rupture de stock : Kimono imprimé/);
   assert.match(stdout, /^ {2}today: \{"orders":\d+,/m);
   assert.match(stdout, /^ {2}realtime events received during the sale: [1-9]\d*$/m);

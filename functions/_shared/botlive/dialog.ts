@@ -7,7 +7,7 @@
 import { matchVariant, missingOptions, type Product, type Zone } from "./catalog.ts";
 import type { Extraction } from "./extract.ts";
 import { methodNames } from "./country.ts";
-import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
+import { formatPhone, xof } from "./parse.ts";
 
 export interface Draft {
   productId: string | null;
@@ -16,7 +16,6 @@ export interface Draft {
   zoneId: string | null;
   phone: string | null;
   customerName: string | null;
-  pendingPayment: { amount?: number; method?: PaymentMethod; reference?: string } | null;
 }
 
 export const EMPTY_DRAFT: Draft = {
@@ -26,7 +25,6 @@ export const EMPTY_DRAFT: Draft = {
   zoneId: null,
   phone: null,
   customerName: null,
-  pendingPayment: null,
 };
 
 /** The slots of the older dashboard's active orders. */
@@ -216,11 +214,11 @@ export function nextQuestion(
       ` + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
     if (paid > 0) {
       return `Nous avons bien reçu ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
-        `Envoyez le complément par ${methodNames(country)}, avec le montant et la référence de la transaction.`;
+        `Envoyez le complément par ${
+          methodNames(country)
+        }, avec le montant et la référence de la transaction.`;
     }
-    return `Le total est de ${
-      xof(due)
-    } (${detail}). Payez par ${
+    return `Le total est de ${xof(due)} (${detail}). Payez par ${
       methodNames(country)
     }, puis envoyez-moi le montant et la référence de la transaction.`;
   }

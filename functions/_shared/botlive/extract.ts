@@ -34,8 +34,10 @@ export interface Extraction {
   /** Digits written as a phone that are not a mobile of the shop's country (nor another XOF one with its code). */
   invalidPhone?: string;
   payment?: { amount?: number; method?: PaymentMethod; reference?: string };
-  /** An amount that cannot be one (0, or above 100 000 000 FCFA). */
+  /** An amount that cannot be one (negative, 0, or above 100 000 000 FCFA). */
   invalidAmount?: string;
+  /** An amount in another currency (« 9000 EUR », « $9000 »): asked about, never counted as francs. */
+  foreignAmount?: string;
   customerName?: string;
   /** The message wants something from the catalog the catalog does not have (« je veux un vélo »). */
   unknownProduct?: string;
@@ -65,6 +67,23 @@ const NAME =
   /\b(?:je m ?appelle|mon nom(?: est| c ?est)?|au nom de|c ?est de la part de|moi c ?est)\s*:?\s*([a-zà-ÿ][a-zà-ÿ'-]+(?:\s+[a-zà-ÿ][a-zà-ÿ'-]+)?)/i;
 
 /** Reads a message with the catalog, deterministically. */
+/**
+ * What a model read as the amount is checked against the message itself: a negative amount or
+ * one in another currency is never a payment of francs, whatever the model made of it.
+ */
+export function screenAmounts(extraction: Extraction, text: string): Extraction {
+  const odd = findAmounts(withoutPhones(text)).find((a) => a.negative || a.foreign);
+  if (!odd) return extraction;
+  if (extraction.payment) {
+    const { amount: _dropped, ...rest } = extraction.payment;
+    extraction.payment = rest;
+    if (Object.keys(rest).length === 0) delete extraction.payment;
+  }
+  if (odd.foreign) extraction.foreignAmount = `${odd.raw} ${odd.foreign}`;
+  else extraction.invalidAmount = `-${odd.raw}`;
+  return extraction;
+}
+
 export function extractOffline(text: string, context: ExtractionContext): Extraction {
   const folded = fold(text).replace(/['’]/g, " ").trim();
   // « orange money » pays; it is not the colour orange.
@@ -91,11 +110,13 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   const paymentContext = PAYMENT_CONTEXT.test(folded) || reference !== undefined ||
     (method !== undefined && method !== "cash" && method !== "card");
   const amounts = findAmounts(reference ? withoutPhone.replace(reference, " ") : withoutPhone)
-    .filter((a) => a.currency || (paymentContext && a.value >= 100));
-  if (amounts.length > 0 && (paymentContext || amounts.some((a) => a.currency))) {
-    const amount = amounts.find((a) => a.currency) ?? amounts[0];
-    if (amount.value <= 0 || amount.value > 100_000_000) extraction.invalidAmount = amount.raw;
-    else if (paymentContext || method || reference) {
+    .filter((a) => a.currency || a.foreign || (paymentContext && a.value >= 100));
+  if (amounts.length > 0 && (paymentContext || amounts.some((a) => a.currency || a.foreign))) {
+    const amount = amounts.find((a) => a.currency || a.foreign) ?? amounts[0];
+    if (amount.foreign) extraction.foreignAmount = `${amount.raw} ${amount.foreign}`;
+    else if (amount.negative || amount.value <= 0 || amount.value > 100_000_000) {
+      extraction.invalidAmount = `${amount.negative ? "-" : ""}${amount.raw}`;
+    } else if (paymentContext || method || reference) {
       extraction.payment = { amount: amount.value, method, reference };
     }
   }

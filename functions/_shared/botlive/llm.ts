@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { Attempt, ChatMessage, ChatProvider, Usage } from "../providers/types.ts";
 import { matchProducts, matchZone } from "./catalog.ts";
-import type { Extraction, ExtractionContext, Intent } from "./extract.ts";
+import { type Extraction, type ExtractionContext, type Intent, screenAmounts } from "./extract.ts";
 import { methodLabel, PAYMENT_METHODS } from "./country.ts";
 import { findPhones, findReference, type PaymentMethod } from "./parse.ts";
 
@@ -143,7 +143,7 @@ export function normaliseModelExtraction(
     if (Object.keys(extraction.payment).length === 0) delete extraction.payment;
   }
   if (m.customer_name) extraction.customerName = m.customer_name;
-  return extraction;
+  return screenAmounts(extraction, text);
 }
 
 /**
@@ -282,7 +282,8 @@ export function createProofReader(provider: ChatProvider, timeoutMs: number) {
             role: "system",
             content:
               `Tu lis des captures d'écran de paiements mobile money en Afrique de l'Ouest (${
-                PAYMENT_METHODS.filter((m) => m !== "cash" && m !== "card" && m !== "other").map(methodLabel).join(", ")
+                PAYMENT_METHODS.filter((m) => m !== "cash" && m !== "card" && m !== "other").map(methodLabel)
+                  .join(", ")
               }). ` +
               "Donne le montant envoyé en FCFA (entier), le moyen de paiement et l'identifiant de la transaction tels qu'ils " +
               "figurent sur l'image ; null pour ce qui n'y figure pas. N'invente rien.",

@@ -90,19 +90,71 @@ export function frenchNumber(words: string): number | undefined {
 /** The number words that may start a written amount (for finding one inside a sentence). */
 const NUMBER_WORD = `(?:${[...Object.keys(UNITS), "cents?", "mille", "millions?", "et"].join("|")})`;
 
-/** Amounts found in `text`, in the order they appear (digits with separators, `k`, `mille`, words). */
-export function findAmounts(text: string): { value: number; raw: string; currency: boolean }[] {
+/** An amount found in a message: `negative` when written with a minus, `foreign` the other currency it names. */
+export interface FoundAmount {
+  value: number;
+  raw: string;
+  currency: boolean;
+  negative?: boolean;
+  foreign?: string;
+}
+
+/** Currencies that are not francs CFA, written after (« 9000 EUR », « 50 dollars ») or before (« $9000 »). */
+const FOREIGN_AFTER =
+  /^\s*(eur(?:os?)?|€|usd|us\s?\$|dollars?|\$|gbp|£|livres?|ngn|nairas?|ghs|cedis?|cad|chf)(?![a-z])/;
+const FOREIGN_BEFORE = /(€|\$|£|usd|eur)\s*$/;
+const FOREIGN_CODE: Record<string, string> = {
+  "€": "EUR",
+  "$": "USD",
+  "£": "GBP",
+  euro: "EUR",
+  dollar: "USD",
+};
+
+function foreignCurrency(before: string, after: string): string | undefined {
+  const named = FOREIGN_AFTER.exec(after)?.[1] ?? FOREIGN_BEFORE.exec(before)?.[1];
+  if (!named) return undefined;
+  const key = named.replace(/\s/g, "").replace(/s$/, "");
+  return FOREIGN_CODE[key] ?? FOREIGN_CODE[key.replace(/^us/, "")] ??
+    (key.startsWith("eur")
+      ? "EUR"
+      : key.startsWith("livre")
+      ? "GBP"
+      : key.startsWith("naira")
+      ? "NGN"
+      : key.startsWith("cedi")
+      ? "GHS"
+      : key.toUpperCase());
+}
+
+/**
+ * Amounts found in `text`, in the order they appear (digits with separators, `k`, `mille`,
+ * words). A minus in front (« -9000 F ») is kept as `negative`; another currency around it
+ * (« 9000 EUR », « $9000 ») as `foreign`: neither is an amount of francs.
+ */
+export function findAmounts(text: string): FoundAmount[] {
   const folded = fold(text);
-  const found: { value: number; raw: string; currency: boolean; at: number }[] = [];
+  const found: (FoundAmount & { at: number })[] = [];
   // 15 000 / 15.000 / 15000 / 15k / 15 mille, followed or not by a currency.
   const digits =
     /(?<![\w+])(\d{1,3}(?:[ .]\d{3})+|\d+)(?:[,.](\d{1,2}))?\s*(k\b|mille\b|millions?\b|m\b(?=\s*(?:f|fcfa|cfa)\b))?\s*(fcfa|f\s?cfa|cfa|francs?|xof|f)?(?![\w])/g;
   for (const match of folded.matchAll(digits)) {
     const [raw, whole, , multiplier, currency] = match;
+    const at = match.index ?? 0;
     let value = Number(whole.replace(/[ .]/g, ""));
     if (multiplier === "k" || multiplier === "mille") value *= 1000;
     if (multiplier === "m" || multiplier?.startsWith("million")) value *= 1_000_000;
-    found.push({ value, raw: raw.trim(), currency: Boolean(currency || multiplier), at: match.index ?? 0 });
+    const before = folded.slice(Math.max(0, at - 6), at);
+    const amount: FoundAmount & { at: number } = {
+      value,
+      raw: raw.trim(),
+      currency: Boolean(currency || multiplier),
+      at,
+    };
+    if (/(?:^|[\s(:])[-−–]\s?$/.test(before) || /^[-−–]$/.test(before)) amount.negative = true;
+    const foreign = currency ? undefined : foreignCurrency(before, folded.slice(at + raw.length));
+    if (foreign) amount.foreign = foreign;
+    found.push(amount);
   }
   const words = new RegExp(`\\b${NUMBER_WORD}(?:[\\s-]+${NUMBER_WORD})*\\b`, "g");
   for (const match of folded.matchAll(words)) {
@@ -111,7 +163,7 @@ export function findAmounts(text: string): { value: number; raw: string; currenc
     const value = frenchNumber(raw);
     if (value !== undefined && value > 0) found.push({ value, raw, currency: true, at: match.index ?? 0 });
   }
-  return found.sort((a, b) => a.at - b.at).map(({ value, raw, currency }) => ({ value, raw, currency }));
+  return found.sort((a, b) => a.at - b.at).map(({ at: _at, ...amount }) => amount);
 }
 
 /**
@@ -225,17 +277,69 @@ export function findMethod(text: string, country?: string | null): PaymentMethod
   return undefined;
 }
 
-/** A mobile-money transaction reference (« réf. TXN123 », « ID: CI230512.1234.A56789 »), upper-cased. */
+/**
+ * Words that may follow a label without being a reference (« réf. envoyée », « ID de la
+ * transaction suivante »): a labelled token is a reference whatever its characters, but not a
+ * French word of the sentence around it.
+ */
+const NOT_A_REFERENCE = new Set([
+  "suivante",
+  "suivant",
+  "ci",
+  "jointe",
+  "joint",
+  "dessous",
+  "dessus",
+  "svp",
+  "merci",
+  "est",
+  "sur",
+  "dans",
+  "pour",
+  "par",
+  "avec",
+  "voici",
+  "reussie",
+  "effectuee",
+  "envoyee",
+  "envoye",
+  "paiement",
+  "transfert",
+  "numero",
+  "wave",
+  "orange",
+  "money",
+  "free",
+  "mobile",
+  "momo",
+]);
+
+/**
+ * A mobile-money transaction reference (« réf. TXN123 », « ID transaction : CI230512.1234.A56789 »,
+ * « ref NEG00001 », « réf. TXNMXACKEGKA »), upper-cased as the customer wrote it. A labelled
+ * token is a reference whatever its characters (letters only included); without a label, a bare
+ * token mixing capitals and digits as SMS receipts print them (TXN4821, PP230512ABC).
+ */
 export function findReference(text: string): string | undefined {
+  // The label, then « de (la) transaction », then a number sign (« n° », « no », « # », « : »).
   const labels =
-    /\b(?:r[ée]f(?:[ée]rence)?|ref|id|transaction|txn|trans)\s*(?:de\s+(?:la\s+)?transaction\s*)?[.:#°n-]*\s*(?!(?:transaction|trans|txn|r[ée]f[ée]rence|ref|id)\b)([A-Za-z0-9][A-Za-z0-9._-]{3,40})/gi;
-  // « ID transaction : CI230512… »: the first labelled token with a digit in it.
+    /(?<![\p{L}\p{N}])(?:r[ée]f(?:[ée]rence)?|id(?:entifiant)?|(?:n[°o]|num[ée]ro)\s*(?:de\s+)?(?:transaction|trans|txn)|transaction\s*(?:id|n[°o])?|txn)(?![\p{L}\p{N}])(?:\s*(?:de\s+(?:la\s+)?)?(?:transaction|trans|txn)(?![\p{L}\p{N}]))?(?:\s*(?:n[°o](?![\p{L}\p{N}])|num[ée]ro|[.:#°-]))*\s*([A-Za-z0-9][A-Za-z0-9._-]{3,40})(?![\p{L}\p{N}])/giu;
   for (const labelled of text.matchAll(labels)) {
-    if (/\d/.test(labelled[1])) return labelled[1].replace(/[.]+$/, "").toUpperCase();
+    const token = labelled[1].replace(/[._-]+$/, "");
+    if (token.length >= 4 && !NOT_A_REFERENCE.has(fold(token))) return token.toUpperCase();
   }
   // A bare token mixing letters and digits, as SMS receipts print them (TXN4821, PP230512ABC).
   const bare = /\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6,30}\b/.exec(text);
   return bare ? bare[0] : undefined;
+}
+
+/**
+ * A reference as the shop's uniqueness rule reads it: capitals and digits only, so that
+ * `FAKE-0001`, `FAKE.0001`, `FAKE_0001` and ` fake0001 ` are one reference (the same rule as the
+ * database's private.normalize_reference).
+ */
+export function normalizeReference(reference: string): string {
+  return reference.toUpperCase().replace(/[^A-Z0-9]/g, "");
 }
 
 const QUANTITY_WORDS: Record<string, number> = {

@@ -6,6 +6,7 @@ import {
   findReference,
   formatPhone,
   frenchNumber,
+  normalizeReference,
   withoutPhones,
   xof,
 } from "./parse.ts";
@@ -147,4 +148,36 @@ Deno.test("botlive offline answer: the sentences that share the question's words
     "# Livraison\n\nNous livrons en 48 h. Frais : Pikine 2 500 FCFA ; Rufisque 3 000 FCFA.",
   ]);
   assert.match(answer, /Pikine 2 500 FCFA/);
+});
+
+Deno.test("botlive parse: a labelled reference is one whatever its characters; « n° » keeps a reference's N", () => {
+  // The demo's references are letters only on some runs: no test may depend on the clock's digits.
+  assert.equal(findReference("j'ai envoyé 17 000 par Wave, réf. TXNMXACKEGKA"), "TXNMXACKEGKA");
+  assert.equal(findReference("ID transaction : QWERTYUIOP"), "QWERTYUIOP");
+  assert.equal(findReference("ref abcdef"), "ABCDEF");
+  assert.equal(findReference("paiement 9000 ref NEG00001"), "NEG00001");
+  assert.equal(findReference("réf n° NEG00001"), "NEG00001");
+  assert.equal(findReference("n° de transaction : NOPQRS"), "NOPQRS");
+  assert.equal(findReference("réf. FAKE-0001"), "FAKE-0001");
+  // A label followed by a word of the sentence, or a name that starts like a label, is no reference.
+  assert.equal(findReference("je vous envoie la ref suivante"), undefined);
+  assert.equal(findReference("Transaction réussie"), undefined);
+  assert.equal(findReference("Idrissa a payé"), undefined);
+  for (const written of ["FAKE-0001", "FAKE.0001", "FAKE_0001", " fake0001 ", "fake 0001"]) {
+    assert.equal(normalizeReference(written), "FAKE0001", written);
+  }
+});
+
+Deno.test("botlive parse: a negative amount is marked, another currency is named, neither is francs", () => {
+  assert.deepEqual(findAmounts("-9000 F"), [{ value: 9000, raw: "9000 f", currency: true, negative: true }]);
+  assert.equal(findAmounts("j'ai payé 9000 EUR")[0].foreign, "EUR");
+  assert.equal(findAmounts("payé $9000")[0].foreign, "USD");
+  assert.equal(findAmounts("9000 euros")[0].foreign, "EUR");
+  assert.equal(findAmounts("15 000 F")[0].foreign, undefined);
+  assert.equal(findAmounts("taille 38-40")[1].negative, undefined, "a range is not a negative amount");
+  const context = { catalog: [], zones: [] };
+  assert.equal(extractOffline("j'ai payé -9000 F par wave ref ABCD1234", context).invalidAmount, "-9000 f");
+  assert.equal(extractOffline("j'ai payé -9000 F par wave ref ABCD1234", context).payment?.amount, undefined);
+  assert.equal(extractOffline("envoyé 9000 EUR par wave ref EURO0001", context).foreignAmount, "9000 EUR");
+  assert.equal(extractOffline("envoyé 9000 EUR par wave ref EURO0001", context).payment?.amount, undefined);
 });

@@ -33,13 +33,20 @@ export interface BeginResult {
   zones: Zone[];
   history: ChatMessage[];
   prompts: { groq: string | null; deepseek: string | null; companyName: string | null };
+  /** The shop's country (ISO 3166 alpha-2, `SN` by default): phone formats and payment methods. */
+  country: string;
 }
 
+/**
+ * A declared proof, recorded: `to_verify` (a claim the shop checks), `duplicate` (this
+ * conversation sent that reference already: nothing written), `rejected` (another conversation
+ * used it). `required`/`missing` are null while the amount due is unknown.
+ */
 export interface PaymentResult {
-  status: "validated" | "insufficient" | "rejected";
+  status: "to_verify" | "duplicate" | "rejected";
   paid: number;
-  required: number;
-  missing: number;
+  required: number | null;
+  missing: number | null;
 }
 
 export interface PlacedOrder {
@@ -52,6 +59,7 @@ export interface PlacedOrder {
   customer_phone: string | null;
   customer_name: string | null;
   status: string;
+  payment_status: "unpaid" | "to_verify" | "paid" | "refunded";
   items: {
     product_id: string;
     name: string;
@@ -62,8 +70,15 @@ export interface PlacedOrder {
 }
 
 export type PlaceResult =
-  | { status: "created"; order: PlacedOrder; paid: number; required: number; stock: number | null }
-  | { status: "out_of_stock"; stock: number; product: string }
+  | {
+    status: "created";
+    order: PlacedOrder;
+    paid: number;
+    required: number;
+    change: number;
+    stock: number | null;
+  }
+  | { status: "out_of_stock"; stock: number; product: string; refund: number }
   | { status: "insufficient"; required: number; paid: number; missing: number }
   | { status: "incomplete" | "no_draft" };
 
@@ -99,7 +114,6 @@ function draftFromRow(row: Json): Draft | null {
     zoneId: row.delivery_zone_id,
     phone: row.phone,
     customerName: row.customer_name,
-    pendingPayment: row.pending_payment ?? null,
   };
 }
 
@@ -132,6 +146,7 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
           deepseek: result.prompts?.deepseek ?? null,
           companyName: result.prompts?.company_name ?? null,
         },
+        country: result.country ?? "SN",
       };
     },
     async saveDraft(company, conversationId, draft) {
@@ -144,7 +159,6 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
             quantity: draft.quantity,
             delivery_zone_id: draft.zoneId,
             phone: draft.phone,
-            pending_payment: draft.pendingPayment,
           } as Json)
         })`
       );
@@ -158,13 +172,12 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
       return cancelled;
     },
     async recordPayment(company, conversationId, payment) {
-      // Not retried on a lost connection: a proof recorded before the loss would be refused as a reuse.
-      const [{ result }] = await dbStep("botlive", () =>
-        db.asService((tx) =>
-          tx<{ result: Json }[]>`
-            select public.botlive_record_payment(${company}, ${conversationId}, ${payment.amount}, ${payment.method},
-              ${payment.reference}, ${payment.source}) as result`
-        ), 1);
+      // Retried safely: the same reference in the same conversation is the same proof (duplicate).
+      const [{ result }] = await step((tx) =>
+        tx<{ result: Json }[]>`
+          select public.botlive_record_payment(${company}, ${conversationId}, ${payment.amount}, ${payment.method},
+            ${payment.reference}, ${payment.source}) as result`
+      );
       return result;
     },
     async placeOrder(company, conversationId, sessionId) {

@@ -20,6 +20,7 @@
 import type { Retrieve } from "../chat/retrieval.ts";
 import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types/api.ts";
 import { words } from "./catalog.ts";
+import { invalidPhoneMessage } from "./country.ts";
 import {
   type Catalog,
   describeItem,
@@ -28,7 +29,6 @@ import {
   nextQuestion,
   type OrderState,
   orderState,
-  required,
 } from "./dialog.ts";
 import { type Extraction, extractOffline } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
@@ -216,7 +216,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
     let extraction: Extraction;
     let model = "offline";
     let usage = { promptTokens: 0, completionTokens: 0 };
-    const context = { catalog: catalog.products, zones: catalog.zones, current };
+    const context = { catalog: catalog.products, zones: catalog.zones, current, country: begun.country };
     const viaModel = text.trim() && (deps.models.groq || deps.models.deepseek)
       ? await extractWithModels(deps.models, begun.prompts, text, context, begun.history, deps.timeoutMs)
       : null;
@@ -271,12 +271,10 @@ export function createBotliveTurn(deps: BotliveDeps) {
 
     // The slots: corrections replace, a new product resets its variant.
     const merged = merge(draft, extraction, catalog);
-    let next = merged.draft;
+    const next = merged.draft;
     const problems: string[] = [];
     if (extraction.invalidPhone) {
-      problems.push(
-        `« ${extraction.invalidPhone} » n'est pas un numéro de portable sénégalais valide (9 chiffres commençant par 70, 75, 76, 77 ou 78, par exemple 77 123 45 67).`,
-      );
+      problems.push(invalidPhoneMessage(extraction.invalidPhone, begun.country));
     }
     if (extraction.invalidAmount) {
       problems.push(`Le montant « ${extraction.invalidAmount} » n'est pas valable.`);
@@ -291,8 +289,15 @@ export function createBotliveTurn(deps: BotliveDeps) {
       problems.push(`Je ne trouve pas « ${extraction.unknownProduct} » dans notre catalogue.`);
     }
 
-    // A payment proof needs an amount and a reference; without the amount due yet, it waits in the draft.
-    let payment: PaymentResult | null = null;
+    if (extraction.foreignAmount) {
+      problems.push(
+        `« ${extraction.foreignAmount} » : nous n'acceptons que les francs CFA (FCFA). Quel montant avez-vous envoyé en FCFA ?`,
+      );
+    }
+
+    // A proof (amount and reference) is a claim recorded at once, whatever is still missing: the
+    // shop checks it; it counts toward the order meanwhile (the SQL decides, per conversation).
+    if (merged.changed) await store.saveDraft(company, begun.conversationId, next);
     const proof = extraction.payment?.amount && extraction.payment.reference
       ? {
         amount: extraction.payment.amount,
@@ -300,33 +305,18 @@ export function createBotliveTurn(deps: BotliveDeps) {
         reference: extraction.payment.reference,
       }
       : null;
-    const due = () => required(next, catalog);
-    if (proof && due() === null) next = { ...next, pendingPayment: proof };
-    if (merged.changed || next.pendingPayment !== draft.pendingPayment) {
-      await store.saveDraft(company, begun.conversationId, next);
-    }
-    const toRecord = proof && due() !== null
-      ? proof
-      : next.pendingPayment && due() !== null
-      ? next.pendingPayment
-      : null;
-    if (toRecord?.amount && toRecord.reference) {
-      payment = await store.recordPayment(company, begun.conversationId, {
-        amount: toRecord.amount,
-        method: toRecord.method ?? "other",
-        reference: toRecord.reference,
+    const payment: PaymentResult | null = proof
+      ? await store.recordPayment(company, begun.conversationId, {
+        ...proof,
         source: image ? "image" : "text",
-      });
-      if (next.pendingPayment) {
-        next = { ...next, pendingPayment: null };
-        await store.saveDraft(company, begun.conversationId, next);
-      }
-    }
+      })
+      : null;
     const paid = payment ? payment.paid : begun.paid;
     let state = orderState(next, catalog, paid);
     const product = catalog.products.find((p) => p.id === next.productId);
 
-    // Complete and paid: the order, exactly once (the SQL function decides, under locks).
+    // Complete and covered by the declared proofs: the order, exactly once (the SQL function
+    // decides, under locks), its payment to be verified by the shop.
     let placed: PlaceResult | null = null;
     if (state.missing.length === 0) {
       placed = await store.placeOrder(company, begun.conversationId, begun.sessionId);
@@ -341,7 +331,15 @@ export function createBotliveTurn(deps: BotliveDeps) {
           `Merci ! Votre commande ${o.order_number} est enregistrée ✅`,
           `${describeItem(product!, item.variant, item.quantity)}, livraison ${o.delivery_zone} : total ${
             xof(o.total_amount)
-          }, payé (${xof(placed.paid)} reçu).`,
+          }.`,
+          o.payment_status === "paid"
+            ? `Paiement de ${xof(placed.paid)} confirmé.`
+            : `Preuve de paiement reçue (${
+              xof(placed.paid)
+            }) : la boutique la vérifie et vous confirme l'envoi.`,
+          placed.change > 0
+            ? `Vous avez envoyé ${xof(placed.change)} de plus que le total : la boutique vous les rendra.`
+            : "",
           o.customer_phone ? `Nous vous appelons au ${formatPhone(o.customer_phone)} pour la livraison.` : "",
         );
         return await respond(reply, state, {
@@ -349,6 +347,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
           order_number: o.order_number,
           total_amount: o.total_amount,
           status: o.status,
+          payment_status: o.payment_status,
           items: o.items,
           delivery_zone: o.delivery_zone,
           delivery_fee: o.delivery_fee,
@@ -356,11 +355,14 @@ export function createBotliveTurn(deps: BotliveDeps) {
         });
       }
       if (placed.status === "out_of_stock") {
-        state = { ...state, status: "out_of_stock" };
-        const refund = paid > 0
-          ? ` Votre paiement de ${
-            xof(paid)
-          } vous sera remboursé, ou gardé pour un autre article si vous préférez.`
+        // The state names what sold out; what she paid is now owed back, not counted.
+        state = {
+          ...state,
+          status: "out_of_stock",
+          payment: { ...state.payment, paid: 0, missing: state.payment.required },
+        };
+        const refund = placed.refund > 0
+          ? ` Votre paiement de ${xof(placed.refund)} vous sera remboursé par la boutique.`
           : "";
         return await respond(
           `Désolée, ${placed.product} vient d'être épuisé${
@@ -382,33 +384,42 @@ export function createBotliveTurn(deps: BotliveDeps) {
       }.`;
     }
 
+    const short = payment?.status === "to_verify" && payment.missing !== null && payment.missing > 0;
     let paymentLine = "";
     if (payment?.status === "rejected") {
       paymentLine =
         "Cette référence de paiement a déjà été utilisée : elle ne peut pas payer une autre commande.";
-    } else if (payment?.status === "insufficient") {
-      paymentLine = `Montant insuffisant : ${xof(payment.paid)} reçu, ${
-        xof(payment.required)
-      } requis. Il manque ${xof(payment.missing)}.`;
+    } else if (payment?.status === "duplicate") {
+      paymentLine = `J'ai déjà votre preuve de paiement réf. ${
+        proof!.reference
+      } : elle est en cours de vérification.`;
+    } else if (short) {
+      paymentLine = `Montant insuffisant : ${xof(payment.paid)} envoyé, ${
+        xof(payment.required!)
+      } requis. Il manque ${xof(payment.missing!)}.`;
+    } else if (payment?.status === "to_verify") {
+      paymentLine = `J'ai bien reçu votre preuve de paiement de ${xof(proof!.amount)} (réf. ${
+        proof!.reference
+      }) ; la boutique la vérifiera.${
+        payment.required === null ? " Il me faut encore quelques informations pour la commande." : ""
+      }`;
     } else if (extraction.intent === "paid_claim" || (extraction.payment && !proof)) {
       paymentLine =
-        "Pour valider votre paiement, envoyez-moi le montant et la référence de la transaction (elle figure dans le SMS de Wave ou d'Orange Money).";
+        "Pour valider votre paiement, envoyez-moi le montant et la référence de la transaction (elle figure dans le SMS de votre paiement).";
     } else if (imageUnread) {
       paymentLine =
         "Je ne peux pas lire la capture d'écran : écrivez-moi le montant et la référence de la transaction, s'il vous plaît.";
-    } else if (proof && due() === null) {
-      paymentLine = `J'ai noté votre paiement de ${
-        xof(proof.amount)
-      } ; il me faut encore quelques informations pour la commande.`;
     }
 
-    const question = merged.ambiguous.length > 0 ? null : nextQuestion(state, catalog, product);
+    const question = merged.ambiguous.length > 0
+      ? null
+      : nextQuestion(state, catalog, product, begun.country);
     const reply = join(
       answer,
       problems.join(" "),
-      payment?.status === "insufficient" ? "" : noted(merged.acknowledged),
+      short ? "" : noted(merged.acknowledged),
       paymentLine,
-      payment?.status === "insufficient" ? "Envoyez le complément avec sa référence." : question,
+      short ? "Envoyez le complément avec sa référence." : question,
     ) || "Que puis-je faire pour vous ?";
     return await respond(reply, state);
   };

@@ -1,7 +1,7 @@
 -- The rules of Botlive's data, enforced by the database: one open session per company; an
 -- order's status moves only forward (pending → confirmed → shipped → delivered, cancelled from
 -- any open state), cancelling gives the stock back; the amount due is price × quantity + fee;
--- a payment below it is refused with the missing amount; order numbers per company; every
+-- a declared proof below it is short by the missing amount; order numbers per company; every
 -- event in the feed, in French.
 begin;
 select plan(28);
@@ -26,27 +26,27 @@ select results_eq(format($$select type, title, count(*)::int from public.activit
   $$values ('session.ended', 'Live terminé', 1), ('session.started', 'Live démarré', 2)$$,
   'each start and end is in the feed');
 
--- Payments: below the amount due refused with what is missing, logged; then completed.
+-- Proofs: below the amount due short by what is missing, logged; then completed.
 select tests.act_as_service_role();
 select tests.botlive_draft('tenant-a', 'wa-awa', :'robe', :'pikine', 2) as conv \gset
-select is(public.botlive_record_payment('tenant-a', :'conv', 10000, 'wave', 'W-1'),
-  '{"status": "insufficient", "paid": 10000, "required": 32500, "missing": 22500}'::jsonb,
-  'required = 2 × 15 000 + 2 500; 10 000 is refused with 22 500 missing');
+select is(public.botlive_record_payment('tenant-a', :'conv', 10000, 'wave', 'W-1') - 'payment_id',
+  '{"status": "to_verify", "paid": 10000, "required": 32500, "missing": 22500}'::jsonb,
+  'required = 2 × 15 000 + 2 500; a proof of 10 000 is recorded, 22 500 missing');
 select is(public.botlive_place_order('tenant-a', :'conv', null) ->> 'status', 'insufficient', 'no order while it is short');
 select tests.reset_role();
 select results_eq(format($$select title, description from public.activities where company_id = %L and type = 'payment.insufficient'$$, :'company_a'),
-  $$values ('Montant insuffisant : 10 000 FCFA reçu, 32 500 FCFA requis', 'Il manque 22 500 FCFA (Wave).')$$,
+  $$values ('Montant insuffisant : 10 000 FCFA déclaré, 32 500 FCFA requis', 'Il manque 22 500 FCFA (Wave, réf. W-1).')$$,
   'the feed says it in French, with the amounts');
 select tests.act_as_service_role();
-select is(public.botlive_record_payment('tenant-a', :'conv', 22500, 'wave', 'W-2') ->> 'status', 'validated', 'the rest validates it');
+select is(public.botlive_record_payment('tenant-a', :'conv', 22500, 'wave', 'W-2') ->> 'missing', '0', 'the rest covers it');
 select public.botlive_place_order('tenant-a', :'conv', null) as placed \gset
 select is(:'placed'::jsonb ->> 'status', 'created', 'then the order is placed');
 select is((:'placed'::jsonb -> 'order' ->> 'total_amount')::int, 32500, 'its total is the amount due');
 select is(:'placed'::jsonb -> 'order' ->> 'order_number', 'CMD-0001', 'the company''s first order number');
 select is((:'placed'::jsonb ->> 'stock')::int, 3, 'the stock went down by the quantity');
 select is(public.botlive_place_order('tenant-a', :'conv', null) ->> 'status', 'no_draft', 'placing again creates nothing');
-select is((select count(*)::int from public.payments where order_id = (:'placed'::jsonb -> 'order' ->> 'id')::uuid and status = 'validated'),
-  2, 'both proofs are attached to the order and validated');
+select is((select count(*)::int from public.payments where order_id = (:'placed'::jsonb -> 'order' ->> 'id')::uuid and status = 'to_verify'),
+  2, 'both proofs are attached to the order, still to verify');
 select is(tests.botlive_paid_order('tenant-a', 'wa-next', :'pagne', :'pikine', 'W-3') -> 'order' ->> 'order_number', 'CMD-0002', 'numbers follow');
 select is(tests.botlive_paid_order('tenant-b', 'wa-b', :'sac_b', :'thies', 'B-1') -> 'order' ->> 'order_number', 'CMD-0001', 'each company has its own numbers');
 
