@@ -104,7 +104,11 @@ export function merge(draft: Draft, extraction: Extraction, catalog: Catalog): M
     const touched = extraction.products.length === 1 || Object.keys(given).length > 0 ||
       extraction.quantity !== undefined;
     if (touched) {
-      acknowledged.push(`${describeItem(product, next.variant, next.quantity)} à ${xof(product.price)}`);
+      acknowledged.push(
+        `${describeItem(product, next.variant, next.quantity)} à ${xof(product.price)}${
+          next.quantity > 1 ? ` l'unité, soit ${xof(product.price * next.quantity)}` : ""
+        }`,
+      );
     }
   }
   if (extraction.zone && extraction.zone.id !== next.zoneId) {
@@ -176,6 +180,23 @@ export function orderState(
     missing_options: options,
     completion_rate: Math.round(((4 - missing.length) / 4) * 100),
   };
+}
+
+/** Where the order stands, from the catalog rows: « Votre commande : … livraison Pikine (2 500 FCFA) : total 20 500 FCFA. » */
+export function recap(state: OrderState, product?: Product): string {
+  if (!state.product || !product) return "Vous n'avez pas encore choisi d'article.";
+  const item = `${describeItem(product, state.product.variant, state.product.quantity)} à ${
+    xof(state.product.unit_price)
+  }${
+    state.product.quantity > 1 ? ` l'unité (${xof(state.product.unit_price * state.product.quantity)})` : ""
+  }`;
+  const zone = state.zone
+    ? `, livraison ${state.zone.name} (${state.zone.fee ? xof(state.zone.fee) : "gratuite"})`
+    : "";
+  const total = state.payment.required !== null ? ` : total ${xof(state.payment.required)}` : "";
+  const paid = state.payment.paid > 0 ? ` Paiement déclaré : ${xof(state.payment.paid)}.` : "";
+  const phone = state.phone ? ` Numéro : ${formatPhone(state.phone)}.` : "";
+  return `Votre commande : ${item}${zone}${total}.${paid}${phone}`;
 }
 
 const OPTION_LABEL: Record<string, string> = { taille: "taille", couleur: "couleur", pointure: "pointure" };

@@ -41,6 +41,8 @@ export interface Extraction {
   customerName?: string;
   /** The message wants something from the catalog the catalog does not have (« je veux un vélo »). */
   unknownProduct?: string;
+  /** A delivery place the shop does not serve (« livraison Thiès »), as the customer wrote it. */
+  unknownZone?: string;
 }
 
 export interface ExtractionContext {
@@ -50,6 +52,100 @@ export interface ExtractionContext {
   current?: Product;
   /** The shop's country (ISO alpha-2 among the eight XOF countries; Sénégal when absent): phones and methods. */
   country?: string;
+}
+
+const PHONE_CONTEXT = /\b(numero|num|tel|telephone|phone|portable|joindre|appel\w*|contact)\b/;
+/** « on en était où ? », « où en est ma commande ? », « c'est quoi le total ? »: the order's state, not the knowledge base. */
+const STATE =
+  /\b(on en (?:etait|est) ou|ou en (?:est|etait|sommes|suis)(?: ma commande| on)?|ou ca en est|(?:c ?est )?quoi le total|quel (?:est le )?total|le total (?:c ?est|fait) combien|je (?:vous )?dois combien|combien je (?:vous )?dois|recap(?:itulatif)?|resume de ma commande)\b/;
+/** Words after « livraison » that are not a place. */
+const NOT_A_PLACE = new Set([
+  "a",
+  "domicile",
+  "gratuite",
+  "gratuit",
+  "quand",
+  "combien",
+  "demain",
+  "aujourd",
+  "ce",
+  "cette",
+  "le",
+  "la",
+  "les",
+  "svp",
+  "possible",
+  "rapide",
+  "express",
+  "sur",
+  "pour",
+  "prix",
+  "frais",
+  "delai",
+  "dans",
+  "chez",
+  "moi",
+  "en",
+  "au",
+  "aux",
+  "samedi",
+  "dimanche",
+  "lundi",
+  "mardi",
+  "mercredi",
+  "jeudi",
+  "vendredi",
+  "soir",
+  "matin",
+  "ok",
+  "oui",
+  "non",
+  "temps",
+  "quelle",
+  "quel",
+  "vite",
+  "comment",
+  "par",
+  "avec",
+  "des",
+  "du",
+  "un",
+  "une",
+  "mon",
+  "ma",
+  "mes",
+  "votre",
+  "vos",
+  "tout",
+  "partout",
+  "bien",
+  "pas",
+  "moins",
+  "plus",
+  "heure",
+  "heures",
+  "semaine",
+  "midi",
+]);
+
+/** True when the message asks where the order stands (« on en était où ? ») rather than a question for the knowledge base. */
+export function asksForState(text: string): boolean {
+  return STATE.test(fold(text).replace(/['’]/g, " "));
+}
+
+/** The place a customer asks delivery to that is none of the shop's zones (« livraison Thiès » → « Thiès »). */
+export function findUnknownZone(text: string): string | undefined {
+  const match = new RegExp(
+    String
+      .raw`(?:\b(?:livr(?:aison|er|ez|e)|envoy(?:er|ez))\s+(?:moi\s+)?(?:(?:a|à|sur|vers|au|aux|en|dans|chez)\s+)?` +
+      String.raw`|\b(?:j'?habite|je suis|je vis)\s+(?:a|à)\s+)` +
+      String.raw`(\p{L}[\p{L}'-]{2,}(?:[ -]\p{Lu}[\p{L}'-]+)?)`,
+    "iu",
+  ).exec(text.replace(/’/g, "'"));
+  if (!match) return undefined;
+  const place = match[1];
+  if (NOT_A_PLACE.has(fold(place).split(/[\s'-]/)[0])) return undefined;
+  return place;
 }
 
 const CANCEL =
@@ -97,9 +193,15 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   if (phones.valid.length > 0) extraction.phone = phones.valid.at(-1);
   else if (
     phones.invalid.length > 0 &&
-    /\b(numero|num|tel|telephone|phone|joindre|appeler|contact)\b|^\+?[\d\s.-]+$/.test(folded)
+    (PHONE_CONTEXT.test(folded) || /^\+?[\d\s.-]+$/.test(folded))
   ) {
     extraction.invalidPhone = phones.invalid[0];
+  } else if (PHONE_CONTEXT.test(folded)) {
+    // « tel: 77 12 34 », « appelez-moi au 123456789 »: digits given as a phone that are none.
+    const digits = /(?:\+|00)?\d(?:[\s.-]?\d){3,14}/.exec(
+      text.replace(/\b\d+\s*(?:f|fcfa|cfa|francs?|k)\b/gi, " "),
+    );
+    if (digits) extraction.invalidPhone = digits[0].trim();
   }
 
   // Amounts: not the phone's digits; a payment needs a currency or a payment word around it.
@@ -128,10 +230,13 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   extraction.products = matchProducts(text, context.catalog);
   const zone = matchZone(text, context.zones);
   if (zone) extraction.zone = zone;
+  else extraction.unknownZone = findUnknownZone(text);
   // A quantity is read only around an item or an order verb, never from an amount or a phone.
   let quantityText = fold(withoutPhone).replace(/\d{1,3}(?:[ .]\d{3})+/g, " ");
   for (const amount of findAmounts(withoutPhone)) {
-    if (amount.currency || amount.value >= 100) quantityText = quantityText.replace(amount.raw, " ");
+    if (amount.currency || amount.foreign || amount.value >= 100) {
+      quantityText = quantityText.replace(amount.raw, " ");
+    }
   }
   const quantity = findQuantity(quantityText);
   if (

@@ -122,7 +122,11 @@ export function normaliseModelExtraction(
     variantText: [text, ...Object.values(m.variant)].join(" "),
   };
   if (m.quantity !== null && m.quantity >= 1 && m.quantity <= 100) extraction.quantity = m.quantity;
-  if (m.zone) extraction.zone = matchZone(m.zone, context.zones);
+  if (m.zone) {
+    const zone = matchZone(m.zone, context.zones);
+    if (zone) extraction.zone = zone;
+    else extraction.unknownZone = m.zone;
+  }
   if (m.phone) {
     const phones = findPhones(m.phone, context.country);
     if (phones.valid[0]) extraction.phone = phones.valid[0];

@@ -323,7 +323,7 @@ const NOT_A_REFERENCE = new Set([
 export function findReference(text: string): string | undefined {
   // The label, then « de (la) transaction », then a number sign (« n° », « no », « # », « : »).
   const labels =
-    /(?<![\p{L}\p{N}])(?:r[ée]f(?:[ée]rence)?|id(?:entifiant)?|(?:n[°o]|num[ée]ro)\s*(?:de\s+)?(?:transaction|trans|txn)|transaction\s*(?:id|n[°o])?|txn)(?![\p{L}\p{N}])(?:\s*(?:de\s+(?:la\s+)?)?(?:transaction|trans|txn)(?![\p{L}\p{N}]))?(?:\s*(?:n[°o](?![\p{L}\p{N}])|num[ée]ro|[.:#°-]))*\s*([A-Za-z0-9][A-Za-z0-9._-]{3,40})(?![\p{L}\p{N}])/giu;
+    /(?<![\p{L}\p{N}])(?:r[ée]f(?:[ée]rence)?|id(?:entifiant)?|(?:n[°o]|num[ée]ro)\s*(?:de\s+)?(?:transaction|trans|txn)|transaction\s*(?:id|n[°o])?|txn)(?![\p{L}\p{N}])(?:\s*de\s+(?:la\s+)?(?:transaction|trans|txn)(?![\p{L}\p{N}])|\s+(?:de\s+)?(?:transaction|trans)(?![\p{L}\p{N}]))?(?:\s*(?:n[°o](?![\p{L}\p{N}])|num[ée]ro|[.:#°-]))*\s*([A-Za-z0-9][A-Za-z0-9._-]{3,40})(?![\p{L}\p{N}])/giu;
   for (const labelled of text.matchAll(labels)) {
     const token = labelled[1].replace(/[._-]+$/, "");
     if (token.length >= 4 && !NOT_A_REFERENCE.has(fold(token))) return token.toUpperCase();
@@ -361,9 +361,11 @@ export function findQuantity(text: string): number | undefined {
   const folded = fold(text);
   const patterns = [
     /\b(?:je (?:prends|veux|voudrais|commande)|prendre|mettez(?:-moi)?|donnez(?:-moi)?)\s+(\d{1,3}|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b(?!\s*(?:000|mille|k\b|f\b|fcfa))/,
+    // A quantity changed once the product is chosen: « finalement j'en veux 3 », « mettez-en quatre », « plutôt 2 ».
+    /\b(?:j\s?'?\s?en (?:veux|prends|voudrais|mets)|(?:mettez|donnez|mets|donne)[- ]?(?:en|m'en|moi)|plutot|finalement|en fait|changez? pour|passez? a)\s+(?:en\s+)?(\d{1,3}|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\b(?!\s*(?:000|mille|k\b|f\b|fcfa|cfa|francs?))/,
     /(?:^|\s)x\s?(\d{1,2})\b/,
     /\b(\d{1,2})\s*(?:x\b|fois\b|pieces?\b|exemplaires?\b|articles?\b(?!\s*\d))/,
-    /\b(\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?!000|mille|k\b|f\b|fcfa|cfa|francs?|min|h\b)[a-z]{3,}/,
+    /\b(\d{1,2}|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)\s+(?!000|mille|k\b|f\b|fcfa|cfa|francs?|min|h\b|eur|euros?\b|usd|dollars?\b|livres?\b)[a-z]{3,}/,
     /\bquantite\s*:?\s*(\d{1,3})\b/,
   ];
   for (const pattern of patterns) {

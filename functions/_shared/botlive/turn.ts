@@ -29,8 +29,9 @@ import {
   nextQuestion,
   type OrderState,
   orderState,
+  recap,
 } from "./dialog.ts";
-import { type Extraction, extractOffline } from "./extract.ts";
+import { asksForState, type Extraction, extractOffline } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
 import type { BotliveStore, PaymentResult, PlaceResult } from "./store.ts";
@@ -196,6 +197,22 @@ export function createBotliveTurn(deps: BotliveDeps) {
           escalated: true,
         });
       }
+      // The live closed on her unfinished order: say so, rather than a passage of the knowledge base.
+      const left = begun.draft ? orderState(begun.draft, catalog, begun.paid) : null;
+      if (left && left.status !== "empty" && offline.intent !== "question") {
+        const paidLine = begun.paid > 0
+          ? ` Votre paiement de ${xof(begun.paid)} est bien noté : la boutique vous recontacte pour la suite.`
+          : "";
+        return await finish({
+          reply: `Le live est terminé : votre commande en cours${
+            left.product ? ` (${describeItem(current!, left.product.variant, left.product.quantity)})` : ""
+          } n'a pas pu être finalisée.${paidLine} Les commandes reprennent au prochain live : suivez-nous !`,
+          mode: "rag",
+          order_state: left,
+          order: null,
+          escalated: false,
+        });
+      }
       const answer = await answerQuestion(company, text, begun.prompts);
       const ordering = offline.intent === "order" && offline.products.length > 0
         ? " Les commandes se prennent pendant nos lives : suivez-nous pour le prochain !"
@@ -288,6 +305,14 @@ export function createBotliveTurn(deps: BotliveDeps) {
     } else if (extraction.unknownProduct && !next.productId) {
       problems.push(`Je ne trouve pas « ${extraction.unknownProduct} » dans notre catalogue.`);
     }
+    if (extraction.unknownZone && !extraction.zone) {
+      const place = extraction.unknownZone.charAt(0).toUpperCase() + extraction.unknownZone.slice(1);
+      problems.push(
+        `Désolée, nous ne livrons pas à ${place}. Nos zones de livraison : ${
+          catalog.zones.map((z) => `${z.name} (${z.fee ? xof(z.fee) : "gratuite"})`).join(", ")
+        }.`,
+      );
+    }
 
     if (extraction.foreignAmount) {
       problems.push(
@@ -374,9 +399,11 @@ export function createBotliveTurn(deps: BotliveDeps) {
       if (placed.status === "insufficient") state = orderState(next, catalog, placed.paid);
     }
 
-    // A question in between: answered, then the order resumes.
+    // A question in between: answered, then the order resumes. « On en était où ? » is the order's own state.
     let answer = "";
-    if (extraction.intent === "question") {
+    if (asksForState(text) && !merged.changed && !proof) {
+      answer = recap(state, product);
+    } else if (extraction.intent === "question") {
       answer = (await answerQuestion(company, text, begun.prompts)).text;
     } else if (extraction.intent === "greeting" && !begun.draft) {
       answer = `Bonjour${next.customerName ? ` ${next.customerName}` : ""} ! Bienvenue au live de ${
