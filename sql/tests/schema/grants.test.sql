@@ -94,7 +94,7 @@ insert into reviewed_relation_grants values
   ('public.chatbot_messages', 'authenticated', 'select'),
   ('public.chatbot_messages', 'service_role', ''),
   ('public.companies', 'anon', ''),
-  ('public.companies', 'authenticated', 'delete, select, update(is_auto_entrepreneur, modules_enabled, name, sector, slug, time_zone, vat_exempt)'),
+  ('public.companies', 'authenticated', 'delete, select, update(country, is_auto_entrepreneur, modules_enabled, name, sector, slug, time_zone, vat_exempt)'),
   ('public.companies', 'service_role', 'select'),
   ('public.company_mapping', 'anon', ''),
   ('public.company_mapping', 'authenticated', 'select'),
