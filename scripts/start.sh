@@ -61,13 +61,16 @@ if curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health"; then
 fi
 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
 server_pid=$!
-for _ in $(seq 1 150); do
-  curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health" && break
+serving=0
+for _ in $(seq 1 600); do
+  if curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health"; then serving=1; break; fi
   kill -0 "$server_pid" 2>/dev/null || break
   sleep 0.2
 done
-if kill -0 "$server_pid" 2>/dev/null; then
+if [ "$serving" = 1 ] && kill -0 "$server_pid" 2>/dev/null; then
   COMPTOIR_DATA_DIR="$COMPTOIR_DATA_DIR" node "$ROOT/scripts/stack.mjs" write "$SUPABASE_URL" "$SUPABASE_DB_URL" "$server_pid"
   log "the demos, tenant and ingest of this checkout find this stack in $(dirname "$COMPTOIR_DATA_DIR")/stack.json"
+elif kill -0 "$server_pid" 2>/dev/null; then
+  log "the functions did not answer within 2 minutes: $(dirname "$COMPTOIR_DATA_DIR")/stack.json not written, the scripts will not find this stack"
 fi
 wait "$server_pid"
