@@ -457,31 +457,48 @@ export const CreateOrderRequest = z.object({
 });
 
 /**
- * `orders` — PATCH, one of:
+ * `orders` — PATCH, one of (never mixed):
  * - `{ id, status?, notes? }` (an admin): a status change; an illegal transition is a 409;
  * - `{ id, payment: { decision: "confirm" | "refuse", note? } }` (a member): the decision on the
  *   customer's declared proof of an order `to_verify`, kept with who and when (409 once decided);
- * - `{ refund_id, settled: true, note? }` (a member): money owed back marked settled (409 once settled).
+ * - `{ refund_id, payment: { decision, note? } }` (a member): the same for the proof behind money
+ *   owed back without an order (a sell-out, a cancelled draft): confirmed it is `owed`, refused `void`;
+ * - `{ refund_id, settled: true, note? }` (a member): money `owed` marked settled (409 otherwise).
  */
 export const UpdateOrderRequest = z.object({
   company_id: CompanyRef,
   id: z.uuid().optional(),
   status: OrderStatus.optional(),
   notes: text().max(2000).optional(),
-  payment: z.object({ decision: z.enum(["confirm", "refuse"]), note: text().trim().max(500).optional() }).optional(),
+  payment: z.object({ decision: z.enum(["confirm", "refuse"]), note: text().trim().max(500).optional() })
+    .optional(),
   refund_id: z.uuid().optional(),
   settled: z.literal(true).optional(),
   note: text().trim().max(500).optional(),
 }).refine((r) => (r.id === undefined) !== (r.refund_id === undefined), {
   message: "give either id (an order) or refund_id (money owed back)",
   path: ["id"],
-}).refine((r) => r.id === undefined || r.status !== undefined || r.notes !== undefined || r.payment !== undefined, {
-  message: "nothing to update",
-  path: ["status"],
-}).refine((r) => r.refund_id === undefined || r.settled === true, {
-  message: "settled must be true",
+}).refine(
+  (r) => r.id === undefined || r.status !== undefined || r.notes !== undefined || r.payment !== undefined,
+  {
+    message: "nothing to update",
+    path: ["status"],
+  },
+).refine((r) => r.payment === undefined || (r.status === undefined && r.notes === undefined), {
+  message: "a payment decision comes alone (its note is payment.note)",
+  path: ["payment"],
+}).refine((r) => r.id === undefined || (r.settled === undefined && r.note === undefined), {
+  message: "settled and note go with refund_id",
   path: ["settled"],
-});
+}).refine(
+  (r) =>
+    r.refund_id === undefined || (r.status === undefined && r.notes === undefined &&
+      (r.settled === true) !== (r.payment !== undefined)),
+  {
+    message: "with refund_id: either settled: true (and note) or payment: { decision }",
+    path: ["refund_id"],
+  },
+);
 
 export const Order = z.object({
   id: z.string(),
@@ -517,7 +534,8 @@ export const Refund = z.object({
   reason: z.enum(["sold_out", "draft_cancelled", "order_cancelled", "overpaid"]),
   amount: Xof,
   payment_references: z.array(z.string()),
-  status: z.enum(["owed", "settled"]),
+  /** `to_verify` while built on an unchecked claim, `owed` once the money is known, `void` when the proof was refused. */
+  status: z.enum(["to_verify", "owed", "settled", "void"]),
   settled_by: z.string().nullable(),
   settled_at: z.string().nullable(),
   note: z.string().nullable(),
@@ -544,7 +562,11 @@ const DayStats = z.object({
 });
 
 export const DashboardResponse = z.object({
-  live: z.object({ enabled: z.boolean(), session_id: z.string().nullable(), started_at: z.string().nullable() }),
+  live: z.object({
+    enabled: z.boolean(),
+    session_id: z.string().nullable(),
+    started_at: z.string().nullable(),
+  }),
   /** The feed, newest first; the older frontend's fields (type, client, produit, timestamp) beside ours. */
   activity: z.array(z.object({
     id: z.string(),
@@ -588,14 +610,19 @@ export const DashboardResponse = z.object({
       created_at: z.string(),
     })),
   }),
-  /** Money owed back to customers until a member marks it settled (oldest first), and how much. */
+  /**
+   * Money owed back to customers until a member marks it settled (oldest first): `count` and
+   * `amount` over what is `owed`, `to_verify_amount` over what still waits for its proof's check.
+   */
   refunds: z.object({
     count: z.number().int(),
     amount: Xof,
+    to_verify_amount: Xof,
     items: z.array(z.object({
       id: z.string(),
       kind: z.enum(["refund", "change"]),
       reason: z.enum(["sold_out", "draft_cancelled", "order_cancelled", "overpaid"]),
+      status: z.enum(["to_verify", "owed"]),
       customer_name: z.string().nullable(),
       amount: Xof,
       order_id: z.string().nullable(),
@@ -646,11 +673,27 @@ export const AssistantRequest = z.preprocess(
     value && typeof value === "object" && !Array.isArray(value) && !("action" in value)
       ? { ...value, action: "ask" }
       : value,
-  z.discriminatedUnion("action", [AssistantAsk, AssistantList, AssistantMessages, AssistantRename, AssistantArchive, AssistantDelete]),
+  z.discriminatedUnion("action", [
+    AssistantAsk,
+    AssistantList,
+    AssistantMessages,
+    AssistantRename,
+    AssistantArchive,
+    AssistantDelete,
+  ]),
 );
 export type AssistantRequest = z.infer<typeof AssistantRequest>;
 
-export const AssistantSection = z.enum(["company", "clients", "billing", "tasks", "projects", "appointments", "followups", "inbox"]);
+export const AssistantSection = z.enum([
+  "company",
+  "clients",
+  "billing",
+  "tasks",
+  "projects",
+  "appointments",
+  "followups",
+  "inbox",
+]);
 export type AssistantSection = z.infer<typeof AssistantSection>;
 
 export const AssistantAskResponse = z.object({
@@ -661,7 +704,11 @@ export const AssistantAskResponse = z.object({
   sections: z.array(z.string()),
   /** The figures the answer rests on, from the database (counts, amounts in EUR). */
   facts: z.record(z.string(), z.unknown()),
-  usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int(), context_tokens: z.number().int() }),
+  usage: z.object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    context_tokens: z.number().int(),
+  }),
   model: z.string(),
   /** True when the reply was written without a language model. */
   offline: z.boolean(),
@@ -687,14 +734,16 @@ export const AssistantListResponse = z.object({
 });
 export const AssistantMessagesResponse = z.object({
   conversation_id: z.string(),
-  messages: z.array(z.object({
-    id: z.string(),
-    role: z.enum(["user", "assistant"]),
-    content: z.string(),
-    model_used: z.string().nullable(),
-    tokens_used: z.number().int().nullable(),
-    created_at: z.string(),
-  }).passthrough()),
+  messages: z.array(
+    z.object({
+      id: z.string(),
+      role: z.enum(["user", "assistant"]),
+      content: z.string(),
+      model_used: z.string().nullable(),
+      tokens_used: z.number().int().nullable(),
+      created_at: z.string(),
+    }).passthrough(),
+  ),
 });
 export const AssistantUpdateResponse = z.object({
   id: z.string(),

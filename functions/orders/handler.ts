@@ -112,11 +112,19 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
     const body = await readJson(req, UpdateOrderRequest, { maxBytes: 8 * 1024 });
     const refundId = body.refund_id;
     if (refundId) {
-      // A member settles money owed back (audited in SQL; 409 when settled already, 404 for anyone else).
+      // A member checks the proof behind it or settles it (audited in SQL; 409 when not in that
+      // state, 404 for anyone else).
+      const decision = body.payment;
       const [row] = await run((tx) =>
         tx`select r.id::text, r.order_id::text, r.conversation_id::text, r.customer_name, r.kind, r.reason, r.amount,
              r.payment_references, r.status, r.settled_by::text, r.settled_at, r.note, r.created_at
-           from private.botlive_settle_refund(${body.company_id}, ${refundId}::uuid, ${body.note ?? null}) r`
+           from ${
+          decision
+            ? tx`private.botlive_verify_refund(${body.company_id}, ${refundId}::uuid, ${decision.decision}, ${
+              decision.note ?? null
+            })`
+            : tx`private.botlive_settle_refund(${body.company_id}, ${refundId}::uuid, ${body.note ?? null})`
+        } r`
       );
       const refund = { ...row, settled_at: iso(row.settled_at), created_at: iso(row.created_at) } as Refund;
       return json(200, { refund });
@@ -129,9 +137,7 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
           body.payment!.decision
         }, ${body.payment!.note ?? null})`
       );
-      if (body.status === undefined && body.notes === undefined) {
-        return json(200, { order: await one(run, body.company_id, id) });
-      }
+      return json(200, { order: await one(run, body.company_id, id) });
     }
     // As the caller: the policy lets admins update, the trigger refuses an illegal transition (409).
     const updated = await run((tx) =>

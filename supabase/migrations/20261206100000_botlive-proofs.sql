@@ -25,8 +25,10 @@ $$;
 
 /**
  * Money owed back to a customer: `refund` (a proof kept after a sell-out, a cancelled draft or
- * order) or `change` (paid over what was due). Written by the bot's SQL and the orders' trigger;
- * members see them and mark them settled (private.botlive_settle_refund).
+ * order) or `change` (paid over what was due). Written by the bot's SQL and the orders' trigger.
+ * Built from a customer's claims, it is `to_verify` until a member confirms the money arrived
+ * (then `owed`) or refuses the proof (then `void`); members settle what is `owed`
+ * (private.botlive_settle_refund), never a claim nobody checked.
  */
 create table public.refunds (
   id uuid primary key default gen_random_uuid(),
@@ -39,7 +41,8 @@ create table public.refunds (
     constraint refunds_reason_valid check (reason in ('sold_out', 'draft_cancelled', 'order_cancelled', 'overpaid')),
   amount integer not null constraint refunds_amount_positive check (amount > 0),
   payment_references text[] not null default '{}',
-  status text not null default 'owed' constraint refunds_status_valid check (status in ('owed', 'settled')),
+  status text not null default 'to_verify'
+    constraint refunds_status_valid check (status in ('to_verify', 'owed', 'settled', 'void')),
   settled_by uuid references auth.users (id) on delete set null,
   settled_at timestamptz,
   note text constraint refunds_note_length check (length(note) <= 500),
@@ -81,13 +84,28 @@ with ranked as (
   select p.id, row_number() over (partition by p.company_id, private.normalize_reference(p.reference)
     order by p.created_at, p.id) as n
   from public.payments p
-  where p.reference is not null and p.status <> 'rejected'
+  where p.reference is not null and p.status not in ('rejected', 'refused')
 )
 update public.payments p set status = 'rejected' from ranked r where r.id = p.id and r.n > 1;
 drop index public.payments_company_id_reference_idx;
+-- A refused proof (the shop saw no money) frees its reference for whoever really paid with it.
 create unique index payments_company_id_reference_key_idx
   on public.payments (company_id, private.normalize_reference(reference))
-  where reference is not null and status <> 'rejected';
+  where reference is not null and status not in ('rejected', 'refused');
+
+-- Proofs a customer declared before this migration: unattached « validated » ones were only her
+-- word, and those waiting in a draft (pending_payment) become rows like any other.
+update public.payments set status = 'to_verify' where status = 'validated' and order_id is null;
+insert into public.payments (company_id, conversation_id, amount, method, reference, status, source)
+select d.company_id, d.conversation_id, (d.pending_payment ->> 'amount')::integer,
+  coalesce(d.pending_payment ->> 'method', 'other'), btrim(d.pending_payment ->> 'reference'), 'to_verify', 'text'
+from public.botlive_drafts d
+where d.pending_payment ->> 'amount' ~ '^[0-9]{1,9}$' and (d.pending_payment ->> 'amount')::integer between 1 and 100000000
+  and private.normalize_reference(d.pending_payment ->> 'reference') is not null
+on conflict (company_id, private.normalize_reference(reference)) where reference is not null and status not in ('rejected', 'refused')
+do nothing;
+update public.botlive_drafts set pending_payment = null where pending_payment is not null;
+comment on column public.botlive_drafts.pending_payment is 'Unused since 20261206100000: every declared proof is a payments row at once.';
 
 alter table public.orders drop constraint orders_payment_status_valid;
 alter table public.orders
@@ -140,11 +158,14 @@ begin
   if v_amount = 0 then
     return 0;
   end if;
-  insert into public.refunds (company_id, conversation_id, customer_name, kind, reason, amount, payment_references)
+  insert into public.refunds (company_id, conversation_id, customer_name, kind, reason, amount, payment_references, status)
   select c.company_id, c.id, coalesce(d.customer_name, c.title), 'refund', p_reason, v_amount,
     coalesce((select array_agg(pay.reference order by pay.created_at) from public.payments pay
       where pay.conversation_id = p_conversation and pay.order_id is null and pay.refund_id is null
-        and pay.status in ('to_verify', 'validated') and pay.reference is not null), '{}')
+        and pay.status in ('to_verify', 'validated') and pay.reference is not null), '{}'),
+    -- Owed only once the money is known to have arrived.
+    case when exists (select 1 from public.payments pay where pay.conversation_id = p_conversation and pay.order_id is null
+      and pay.refund_id is null and pay.status = 'to_verify') then 'to_verify' else 'owed' end
   from public.conversations c
   left join public.botlive_drafts d on d.conversation_id = c.id
   where c.id = p_conversation
@@ -162,8 +183,9 @@ revoke all on function private.owe_unattached_proofs(uuid, text) from public;
  * at once, whether the amount due is known or not: `to_verify`, counted toward the draft until
  * a member or a provider decides. Race-safe and serialised per conversation. The same
  * (normalised) reference sent again in the same conversation is the same proof (`duplicate`,
- * nothing written); used by another conversation it is recorded `rejected` and pays nothing.
- * Returns { status: to_verify | duplicate | rejected, payment_id, paid, required, missing }
+ * nothing written); used by another conversation it is recorded `rejected` and pays nothing;
+ * past 100 000 000 FCFA of open claims in the conversation it is `over_limit`, nothing written.
+ * Returns { status: to_verify | duplicate | rejected | over_limit, payment_id, paid, required, missing }
  * (required and missing null while the amount due is unknown).
  */
 create or replace function public.botlive_record_payment(
@@ -201,17 +223,20 @@ begin
     raise exception 'botlive_record_payment: a proof needs a transaction reference' using errcode = '22023';
   end if;
   select pay.id into v_id from public.payments pay
-  where pay.company_id = v_company and pay.conversation_id = p_conversation and pay.status <> 'rejected'
+  where pay.company_id = v_company and pay.conversation_id = p_conversation and pay.status not in ('rejected', 'refused')
     and private.normalize_reference(pay.reference) = v_key;
   if found then
     v_status := 'duplicate';
+  elsif (select a.paid from private.draft_amounts(p_conversation) a) + p_amount > 100000000 then
+    -- Claims a conversation may hold open at once: what no live order costs (and no sum overflows).
+    v_status := 'over_limit';
   else
     insert into public.payments (company_id, conversation_id, amount, method, reference, status,
       detected_amount, required_amount, source)
     select v_company, p_conversation, p_amount, p_method, btrim(p_reference), 'to_verify',
       a.paid + p_amount, a.required, p_source
     from private.draft_amounts(p_conversation) a
-    on conflict (company_id, private.normalize_reference(reference)) where reference is not null and status <> 'rejected'
+    on conflict (company_id, private.normalize_reference(reference)) where reference is not null and status not in ('rejected', 'refused')
     do nothing
     returning id into v_id;
     if v_id is null then
@@ -274,6 +299,8 @@ as $$
 declare
   v_found boolean;
 begin
+  perform 1 from public.conversations c
+  where c.id = p_conversation and c.company_id = private.resolve_company(p_company) for no key update;
   perform 1 from public.botlive_drafts d
   where d.conversation_id = p_conversation and d.company_id = private.resolve_company(p_company) for update;
   v_found := found;
@@ -317,6 +344,8 @@ declare
   v_items jsonb;
   v_refund integer;
 begin
+  -- The conversation's row first, as botlive_record_payment takes it: no proof lands mid-placement.
+  perform 1 from public.conversations c where c.id = p_conversation and c.company_id = v_company for no key update;
   select * into v_draft from public.botlive_drafts d
   where d.conversation_id = p_conversation and d.company_id = v_company for update;
   if not found then
@@ -384,9 +413,10 @@ begin
     );
   end if;
   if v_paid > v_required then
-    insert into public.refunds (company_id, conversation_id, order_id, customer_name, kind, reason, amount, payment_references)
+    insert into public.refunds (company_id, conversation_id, order_id, customer_name, kind, reason, amount, payment_references, status)
     select v_company, p_conversation, v_order.id, v_order.customer_name, 'change', 'overpaid', v_paid - v_required,
-      coalesce(array_agg(pay.reference order by pay.created_at) filter (where pay.reference is not null), '{}')
+      coalesce(array_agg(pay.reference order by pay.created_at) filter (where pay.reference is not null), '{}'),
+      case when v_verified then 'owed' else 'to_verify' end
     from public.payments pay where pay.order_id = v_order.id;
   end if;
   delete from public.botlive_drafts d where d.conversation_id = p_conversation;
@@ -395,6 +425,30 @@ begin
     'stock', (select p.stock from public.products p where p.id = v_product.id));
 end;
 $$;
+
+/**
+ * After a proof is refused (no money came), its references are free again: for each, the
+ * earliest proof another conversation sent with it and that was `rejected` as a reuse becomes
+ * `to_verify` (the customer who really paid is not locked out).
+ */
+create function private.reopen_references(p_company uuid, p_references text[])
+returns void
+language sql
+volatile
+set search_path = ''
+as $$
+  update public.payments pay set status = 'to_verify'
+  from (select distinct on (private.normalize_reference(r.reference)) r.id
+        from public.payments r
+        where r.company_id = p_company and r.status = 'rejected'
+          and private.normalize_reference(r.reference) in (select private.normalize_reference(x) from unnest(p_references) x)
+          and not exists (select 1 from public.payments a where a.company_id = p_company
+            and a.status not in ('rejected', 'refused')
+            and private.normalize_reference(a.reference) = private.normalize_reference(r.reference))
+        order by private.normalize_reference(r.reference), r.created_at, r.id) first_rejected
+  where pay.id = first_rejected.id
+$$;
+revoke all on function private.reopen_references(uuid, text[]) from public;
 
 /**
  * A member's decision on an order's declared proofs (p_decision confirm | refuse, an optional
@@ -439,10 +493,16 @@ begin
     verified_by = v_user, verified_at = now(), note = p_note
   where pay.order_id = v_order.id and pay.status = 'to_verify';
   update public.orders o set payment_status = case p_decision when 'confirm' then 'paid' else 'unpaid' end,
-    payment_verified_by = v_user, payment_verified_at = now(),
-    notes = coalesce(nullif(btrim(p_note), ''), o.notes)
+    payment_verified_by = v_user, payment_verified_at = now()
   where o.id = v_order.id
   returning * into v_order;
+  -- What this order owes back follows the decision: owed once the money is known, void if it never came.
+  update public.refunds r set status = case p_decision when 'confirm' then 'owed' else 'void' end
+  where r.order_id = v_order.id and r.status = 'to_verify';
+  if p_decision = 'refuse' then
+    perform private.reopen_references(v_order.company_id, array(select pay.reference from public.payments pay
+      where pay.order_id = v_order.id and pay.status = 'refused'));
+  end if;
   if p_decision = 'confirm' then
     perform public.log_activity(
       v_order.company_id::text, 'payment.validated',
@@ -456,8 +516,6 @@ begin
       v_order.conversation_id
     );
   else
-    -- Change counted on a refused proof is not owed.
-    delete from public.refunds r where r.order_id = v_order.id and r.reason = 'overpaid' and r.status = 'owed';
     perform public.log_activity(
       v_order.company_id::text, 'payment.refused',
       pg_catalog.format('Preuve refusée : %s (%s)', private.xof(v_total), private.payment_method_label(v_method)),
@@ -475,7 +533,11 @@ $$;
 revoke all on function private.botlive_verify_payment(text, uuid, text, text) from public;
 grant execute on function private.botlive_verify_payment(text, uuid, text, text) to authenticated;
 
-/** A member of p_company marks its money owed back settled (who, when, a note). 55000 when it is already; P0002 for anyone else. */
+/**
+ * A member of p_company marks its money owed back settled (who, when, a note): only what is
+ * `owed` (55000 for a refund settled already, void, or still built on an unchecked claim); P0002
+ * for anyone else.
+ */
 create function private.botlive_settle_refund(p_company text, p_refund uuid, p_note text default null)
 returns public.refunds
 language plpgsql
@@ -494,8 +556,11 @@ begin
   if not found or v_user is null or not private.is_member(v_refund.company_id) then
     raise exception 'botlive_settle_refund: unknown refund %', p_refund using errcode = 'P0002';
   end if;
-  if v_refund.status = 'settled' then
-    raise exception 'botlive_settle_refund: refund % is settled already', p_refund using errcode = '55000';
+  if v_refund.status <> 'owed' then
+    raise exception 'botlive_settle_refund: refund % is %: %', p_refund, v_refund.status,
+      case v_refund.status when 'settled' then 'settled already' when 'void' then 'its proof was refused, nothing is owed'
+        else 'confirm first that the customer''s money arrived' end
+      using errcode = '55000';
   end if;
   update public.refunds r set status = 'settled', settled_by = v_user, settled_at = now(), note = p_note
   where r.id = p_refund
@@ -515,6 +580,67 @@ $$;
 revoke all on function private.botlive_settle_refund(text, uuid, text) from public;
 grant execute on function private.botlive_settle_refund(text, uuid, text) to authenticated;
 
+/**
+ * A member's decision on the proofs behind money owed back without an order (a sell-out, a
+ * cancelled draft): confirm → proofs validated, the refund `owed`; refuse → proofs refused, the
+ * refund `void`, their references free again. Audited; 55000 unless the refund is `to_verify`
+ * (a refund of an order follows that order's decision: orders PATCH { id, payment }); P0002 for
+ * anyone but a member of p_company.
+ */
+create function private.botlive_verify_refund(p_company text, p_refund uuid, p_decision text, p_note text default null)
+returns public.refunds
+language plpgsql
+volatile
+-- definer: payments and refunds are written by the bot and these audited decisions only; the membership check is the rule
+security definer
+set search_path = ''
+as $$
+declare
+  v_refund public.refunds;
+  v_user uuid := (select auth.uid());
+begin
+  if p_decision is null or p_decision not in ('confirm', 'refuse') then
+    raise exception 'botlive_verify_refund: decision must be confirm or refuse' using errcode = '22023';
+  end if;
+  select * into v_refund from public.refunds r
+  where r.id = p_refund and r.company_id = (select c.id from public.companies c where c.slug = p_company or c.id::text = p_company)
+  for update;
+  if not found or v_user is null or not private.is_member(v_refund.company_id) then
+    raise exception 'botlive_verify_refund: unknown refund %', p_refund using errcode = 'P0002';
+  end if;
+  if v_refund.order_id is not null then
+    raise exception 'botlive_verify_refund: refund % follows its order: decide on the order''s payment', p_refund
+      using errcode = '55000';
+  end if;
+  if v_refund.status <> 'to_verify' then
+    raise exception 'botlive_verify_refund: refund % is %, nothing to verify', p_refund, v_refund.status using errcode = '55000';
+  end if;
+  update public.payments pay set status = case p_decision when 'confirm' then 'validated' else 'refused' end,
+    verified_by = v_user, verified_at = now(), note = p_note
+  where pay.refund_id = v_refund.id and pay.status = 'to_verify';
+  update public.refunds r set status = case p_decision when 'confirm' then 'owed' else 'void' end
+  where r.id = v_refund.id
+  returning * into v_refund;
+  if p_decision = 'refuse' then
+    perform private.reopen_references(v_refund.company_id, v_refund.payment_references);
+  end if;
+  perform public.log_activity(
+    v_refund.company_id::text, case p_decision when 'confirm' then 'payment.validated' else 'payment.refused' end,
+    pg_catalog.format('%s : %s, %s', case p_decision when 'confirm' then 'Paiement reçu, à rembourser' else 'Preuve refusée, rien à rembourser' end,
+      coalesce(v_refund.customer_name, 'un client'), private.xof(v_refund.amount)),
+    pg_catalog.format('Réf. %s, vérifié par %s.', array_to_string(v_refund.payment_references, ', '),
+      coalesce((select u.email from auth.users u where u.id = v_user), 'un membre')),
+    case p_decision when 'confirm' then 'warning' else 'error' end,
+    pg_catalog.jsonb_build_object('refund_id', v_refund.id, 'amount', v_refund.amount, 'verified_by', v_user,
+      'client', v_refund.customer_name),
+    v_refund.conversation_id
+  );
+  return v_refund;
+end;
+$$;
+revoke all on function private.botlive_verify_refund(text, uuid, text, text) from public;
+grant execute on function private.botlive_verify_refund(text, uuid, text, text) to authenticated;
+
 /** The feed's money-owed events: « Remboursement dû : Awa, 17 000 FCFA », « Monnaie à rendre : … ». */
 create function private.refunds_after_insert()
 returns trigger
@@ -526,7 +652,8 @@ as $$
 begin
   perform public.log_activity(
     new.company_id::text, 'refund.owed',
-    pg_catalog.format('%s : %s, %s', case new.kind when 'change' then 'Monnaie à rendre' else 'Remboursement dû' end,
+    pg_catalog.format('%s%s : %s, %s', case new.kind when 'change' then 'Monnaie à rendre' else 'Remboursement dû' end,
+      case new.status when 'to_verify' then ' (paiement à vérifier)' else '' end,
       coalesce(new.customer_name, 'un client'), private.xof(new.amount)),
     pg_catalog.format('%s%s', case new.reason
         when 'sold_out' then 'Article épuisé après paiement.'
@@ -560,12 +687,13 @@ begin
   select coalesce(sum(pay.amount), 0)::integer into v_amount from public.payments pay
   where pay.order_id = new.id and pay.status in ('to_verify', 'validated');
   if v_amount > 0 then
-    -- The change already owed is part of it.
-    delete from public.refunds r where r.order_id = new.id and r.reason = 'overpaid' and r.status = 'owed';
-    insert into public.refunds (company_id, conversation_id, order_id, customer_name, kind, reason, amount, payment_references)
+    -- The change not yet given back is part of it.
+    delete from public.refunds r where r.order_id = new.id and r.reason = 'overpaid' and r.status in ('to_verify', 'owed');
+    insert into public.refunds (company_id, conversation_id, order_id, customer_name, kind, reason, amount, payment_references, status)
     select new.company_id, new.conversation_id, new.id, new.customer_name, 'refund', 'order_cancelled',
       v_amount - coalesce((select sum(r.amount) from public.refunds r where r.order_id = new.id and r.status = 'settled'), 0)::integer,
-      coalesce(array_agg(pay.reference order by pay.created_at) filter (where pay.reference is not null), '{}')
+      coalesce(array_agg(pay.reference order by pay.created_at) filter (where pay.reference is not null), '{}'),
+      case when bool_and(pay.status = 'validated') then 'owed' else 'to_verify' end
     from public.payments pay where pay.order_id = new.id and pay.status in ('to_verify', 'validated')
     having v_amount - coalesce((select sum(r.amount) from public.refunds r where r.order_id = new.id and r.status = 'settled'), 0) > 0
     on conflict (order_id, reason) where order_id is not null do nothing;
@@ -588,13 +716,13 @@ set search_path = ''
 as $$
 declare
   v_count integer;
-  v_amount integer;
+  v_amount bigint;
   v_names text;
 begin
-  select count(*)::integer, coalesce(sum(x.paid), 0)::integer,
+  select count(*)::integer, coalesce(sum(x.paid), 0)::bigint,
     string_agg(coalesce(d.customer_name, c.title, 'un client') || ' (' || private.xof(x.paid) || ')', ', ' order by x.since)
     into v_count, v_amount, v_names
-  from (select pay.conversation_id, sum(pay.amount)::integer as paid, min(pay.created_at) as since
+  from (select pay.conversation_id, sum(pay.amount)::bigint as paid, min(pay.created_at) as since
         from public.payments pay
         where pay.company_id = new.company_id and pay.order_id is null and pay.refund_id is null
           and pay.status in ('to_verify', 'validated')
@@ -611,6 +739,10 @@ begin
       null
     );
   end if;
+  return null;
+exception when others then
+  -- An alert never keeps a shop from closing its live.
+  raise warning 'bot_sessions_unfinished_paid: % (%)', sqlerrm, sqlstate;
   return null;
 end;
 $$;
@@ -653,6 +785,9 @@ begin
     raise exception 'botlive_begin_turn: message_id must be 1 to 190 characters' using errcode = '22023';
   end if;
   v_conversation := public.ensure_conversation(p_company, 'botlive', p_conversation, p_customer ->> 'id');
+  -- Locks in one order everywhere (the conversation, then the day's counters its message bumps):
+  -- botlive_place_order takes the conversation first too.
+  perform 1 from public.conversations c where c.id = v_conversation for no key update;
   select * into v_message from private.insert_message(
     v_company, v_conversation, 'user', coalesce(nullif(p_text, ''), '[pièce jointe]'),
     pg_catalog.jsonb_build_object('metadata', pg_catalog.jsonb_build_object(
@@ -780,13 +915,15 @@ begin
               coalesce((select array_agg(pay.reference order by pay.created_at) from public.payments pay
                 where pay.order_id = o.id and pay.status = 'to_verify' and pay.reference is not null), '{}') as refs
             from public.orders o where o.company_id = v_company and o.payment_status = 'to_verify') v),
-    'refunds', (select pg_catalog.jsonb_build_object('count', count(*), 'amount', coalesce(sum(r.amount), 0),
-        'items', coalesce(jsonb_agg(pg_catalog.jsonb_build_object('id', r.id, 'kind', r.kind, 'reason', r.reason,
+    'refunds', (select pg_catalog.jsonb_build_object('count', count(*) filter (where r.status = 'owed'),
+        'amount', coalesce(sum(r.amount) filter (where r.status = 'owed'), 0),
+        'to_verify_amount', coalesce(sum(r.amount) filter (where r.status = 'to_verify'), 0),
+        'items', coalesce(jsonb_agg(pg_catalog.jsonb_build_object('id', r.id, 'kind', r.kind, 'reason', r.reason, 'status', r.status,
           'customer_name', r.customer_name, 'amount', r.amount, 'order_id', r.order_id,
           'payment_references', r.payment_references, 'created_at', r.created_at) order by r.created_at)
           filter (where r.n <= p_orders_limit), '[]'))
       from (select r.*, row_number() over (order by r.created_at) as n from public.refunds r
-            where r.company_id = v_company and r.status = 'owed') r),
+            where r.company_id = v_company and r.status in ('to_verify', 'owed')) r),
     'stats', (select pg_catalog.jsonb_build_object(
         'today', pg_catalog.jsonb_build_object(
           'conversations', coalesce(sum(u.conversations_count) filter (where u.date = v_today), 0),
@@ -803,5 +940,34 @@ begin
       from public.bot_usage u
       where u.company_id = v_company and u.date between v_today - 6 and v_today)
   );
+end;
+$$;
+
+/**
+ * Stores the bot's reply to inbound message p_message_id (idempotent: a second call returns the
+ * first reply's id), the conversation locked first, as every Botlive step takes it.
+ * p_fields: model_used, tokens_used, prompt_tokens, completion_tokens, latency_ms, metadata.
+ */
+create or replace function public.botlive_finish_turn(
+  p_company text,
+  p_conversation uuid,
+  p_message_id text,
+  p_reply text,
+  p_fields jsonb default '{}'
+)
+returns uuid
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_company uuid := private.resolve_company(p_company);
+begin
+  perform 1 from public.conversations c where c.id = p_conversation and c.company_id = v_company for no key update;
+  if not found then
+    raise exception 'botlive_finish_turn: unknown conversation %', p_conversation using errcode = 'P0002';
+  end if;
+  return (select m.id from private.insert_message(v_company, p_conversation, 'assistant', p_reply,
+    coalesce(p_fields, '{}'), 'out:' || p_message_id) m);
 end;
 $$;

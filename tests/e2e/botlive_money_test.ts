@@ -239,17 +239,45 @@ Deno.test({
         (await call(dashboard, "GET", member, undefined, `?company_id=${shop.slug}`)).body,
       );
       assert.deepEqual(
-        board.refunds.items.map((r) => [r.kind, r.reason, r.amount]),
-        [["change", "overpaid", 1500], ["refund", "sold_out", 13500], ["refund", "draft_cancelled", 10000]],
+        board.refunds.items.map((r) => [r.kind, r.reason, r.amount, r.status]),
+        [
+          ["change", "overpaid", 1500, "to_verify"],
+          ["refund", "sold_out", 13500, "to_verify"],
+          ["refund", "draft_cancelled", 10000, "to_verify"],
+        ],
+        "built on claims nobody checked yet",
       );
-      assert.equal(board.refunds.amount, 25000);
+      assert.deepEqual({ amount: board.refunds.amount, to_verify_amount: board.refunds.to_verify_amount }, {
+        amount: 0,
+        to_verify_amount: 25000,
+      });
       const feed = (await activities(shop, "refund.owed")).map((a) => a.title);
       assert.deepEqual(feed, [
-        "Monnaie à rendre : Cliente, 1 500 FCFA",
-        "Remboursement dû : Cliente, 13 500 FCFA",
-        "Remboursement dû : Cliente, 10 000 FCFA",
+        "Monnaie à rendre (paiement à vérifier) : Cliente, 1 500 FCFA",
+        "Remboursement dû (paiement à vérifier) : Cliente, 13 500 FCFA",
+        "Remboursement dû (paiement à vérifier) : Cliente, 10 000 FCFA",
       ]);
 
+      const early = await call(orders, "PATCH", member, {
+        company_id: shop.slug,
+        refund_id: board.refunds.items[1].id,
+        settled: true,
+      });
+      assert.equal(early.status, 409, "an unchecked claim is not settled");
+      const mixed = await call(orders, "PATCH", member, {
+        company_id: shop.slug,
+        refund_id: board.refunds.items[1].id,
+        settled: true,
+        payment: { decision: "confirm" },
+      });
+      assert.equal(mixed.status, 400, "one decision a call");
+      const checked = await call(orders, "PATCH", member, {
+        company_id: shop.slug,
+        refund_id: board.refunds.items[1].id,
+        payment: { decision: "confirm" },
+      });
+      assert.equal(checked.status, 200, JSON.stringify(checked.body));
+      assert.equal(Refund.parse(checked.body.refund).status, "owed");
       const settle = await call(orders, "PATCH", member, {
         company_id: shop.slug,
         refund_id: board.refunds.items[1].id,
@@ -329,8 +357,12 @@ Deno.test({
           })),
       );
       const manyStatuses = many.map((r) => r.status);
-      await Promise.all(many.map((r) => r.body?.cancel()));
-      assert.deepEqual(manyStatuses, Array(20).fill(200), "each message answered, none a 400");
+      const manyBodies = await Promise.all(many.map((r) => r.json()));
+      assert.deepEqual(
+        manyStatuses,
+        Array(20).fill(200),
+        `each message answered, none a 400: ${JSON.stringify(manyBodies.filter((b) => b.error))}`,
+      );
       const [after] = await shop.db.sql`
         select (select count(*)::int from public.payments p join public.conversations c on c.id = p.conversation_id
                  where c.external_id = ${d} and p.status = 'to_verify') as proofs,

@@ -40,10 +40,11 @@ export interface BeginResult {
 /**
  * A declared proof, recorded: `to_verify` (a claim the shop checks), `duplicate` (this
  * conversation sent that reference already: nothing written), `rejected` (another conversation
- * used it). `required`/`missing` are null while the amount due is unknown.
+ * used it), `over_limit` (past 100 000 000 FCFA of open claims in the conversation: nothing
+ * written). `required`/`missing` are null while the amount due is unknown.
  */
 export interface PaymentResult {
-  status: "to_verify" | "duplicate" | "rejected";
+  status: "to_verify" | "duplicate" | "rejected" | "over_limit";
   paid: number;
   required: number | null;
   missing: number | null;

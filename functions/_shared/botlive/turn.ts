@@ -416,6 +416,10 @@ export function createBotliveTurn(deps: BotliveDeps) {
     if (payment?.status === "rejected") {
       paymentLine =
         "Cette référence de paiement a déjà été utilisée : elle ne peut pas payer une autre commande.";
+    } else if (payment?.status === "over_limit") {
+      paymentLine = `Je ne peux pas enregistrer un paiement de ${
+        xof(proof!.amount)
+      } ici : la boutique vous répond directement.`;
     } else if (payment?.status === "duplicate") {
       paymentLine = `J'ai déjà votre preuve de paiement réf. ${
         proof!.reference

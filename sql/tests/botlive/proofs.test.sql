@@ -4,7 +4,7 @@
 -- settles it, and a live closed with paid drafts raises an alert. Acted as service_role (the
 -- bot), the owner, a member, another company's admin and anon.
 begin;
-select plan(35);
+select plan(43);
 \ir fixtures.sql
 
 -- A proof before the amount due is known is a row all the same.
@@ -42,10 +42,10 @@ select :'placed'::jsonb -> 'order' ->> 'id' as order_id \gset
 select is(:'placed'::jsonb -> 'order' ->> 'payment_status', 'to_verify', 'the order waits for the shop''s check');
 select is((:'placed'::jsonb ->> 'change')::int, 11000 - 10000, 'paid 11 000 for 10 000: 1 000 of change');
 select results_eq(format($$select kind, reason, amount, status from public.refunds where order_id = %L$$, :'order_id'),
-  $$values ('change', 'overpaid', 1000, 'owed')$$, 'the change is owed');
+  $$values ('change', 'overpaid', 1000, 'to_verify')$$, 'the change is recorded, owed once the money is known to have arrived');
 select tests.reset_role();
 select results_eq(format($$select title from public.activities where company_id = %L and type in ('payment.to_verify', 'refund.owed', 'payment.validated') order by created_at, type$$, :'company_a'),
-  $$values ('Preuve reçue — à vérifier : 11 000 FCFA (Wave)'), ('Monnaie à rendre : Cliente wa-fake, 1 000 FCFA')$$,
+  $$values ('Preuve reçue — à vérifier : 11 000 FCFA (Wave)'), ('Monnaie à rendre (paiement à vérifier) : Cliente wa-fake, 1 000 FCFA')$$,
   'the feed: « Preuve reçue — à vérifier », the change owed with the name and amount; no « Paiement validé »');
 
 -- The decision: a member of the company, once, audited; nobody else.
@@ -71,6 +71,7 @@ select is((select count(*)::int from public.payments where order_id = :'order_id
   'and on its proofs, now validated');
 select is((select title from public.activities where company_id = :'company_a' and type = 'payment.validated'),
   'Paiement validé : 11 000 FCFA (Wave)', '« Paiement validé » only now');
+select is((select status from public.refunds where order_id = :'order_id'), 'owed', 'and the change is owed now');
 
 -- Refused: the order back to unpaid, its change no longer owed.
 select tests.act_as_service_role();
@@ -81,8 +82,14 @@ select tests.act_as(:'owner_a');
 select is((private.botlive_verify_payment('tenant-a', :'liar_order', 'refuse', 'aucun transfert reçu')).payment_status, 'unpaid',
   'the owner refuses it: unpaid');
 select tests.reset_role();
-select is((select count(*)::int from public.refunds where order_id = :'liar_order' and status = 'owed'), 0,
-  'change counted on a refused proof is not owed');
+select is((select status from public.refunds where order_id = :'liar_order'), 'void',
+  'change counted on a refused proof is void');
+-- The reference the liar squatted is free again: the customer who really paid with it is no longer refused.
+select tests.act_as_service_role();
+select tests.botlive_draft('tenant-a', 'wa-real', :'pagne', :'pikine') as real_owner \gset
+select is(public.botlive_record_payment('tenant-a', :'real_owner', 10000, 'wave', 'lie 1') ->> 'status', 'to_verify',
+  'a refused proof''s reference can be used by whoever really paid with it');
+select tests.reset_role();
 select is((select title from public.activities where company_id = :'company_a' and type = 'payment.refused'),
   'Preuve refusée : 12 000 FCFA (Wave)', 'the feed says the proof was refused');
 
@@ -101,15 +108,34 @@ select results_eq(format($$select reason, amount, payment_references from public
 select tests.act_as(:'admin_a');
 update public.orders set status = 'cancelled' where id = :'order_id';
 select tests.reset_role();
-select results_eq(format($$select reason, amount from public.refunds where order_id = %L and status = 'owed'$$, :'order_id'),
-  $$values ('order_cancelled', 11000)$$, 'a paid order cancelled: all it received is owed (the change with it)');
+select results_eq(format($$select reason, amount, status from public.refunds where order_id = %L$$, :'order_id'),
+  $$values ('order_cancelled', 11000, 'owed')$$, 'a paid order cancelled: all it received is owed (the change with it)');
+select id as quit_refund from public.refunds where reason = 'draft_cancelled' and company_id = :'company_a' \gset
+select tests.act_as(:'member_a');
+select is((private.botlive_verify_refund('tenant-a', :'quit_refund', 'refuse', 'rien reçu')).status, 'void',
+  'a refund whose proof is refused is void: nothing is owed');
+select throws_ok(format($$select private.botlive_settle_refund('tenant-a', %L)$$, :'quit_refund'), '55000', null,
+  'and cannot be settled');
+select tests.act_as_service_role();
+select tests.botlive_draft('tenant-a', 'wa-big', :'pagne', :'pikine') as big \gset
+select public.botlive_record_payment('tenant-a', :'big', 100000000, 'wave', 'BIG-1') ->> 'status' as big1 \gset
+select is(public.botlive_record_payment('tenant-a', :'big', 1, 'wave', 'BIG-2') ->> 'status', 'over_limit',
+  'past 100 000 000 FCFA of open claims a conversation records nothing more');
+select public.botlive_cancel_draft('tenant-a', :'big') as big_cancelled \gset
+select tests.reset_role();
 
--- Settling: a member of the company, once.
+-- Settling: a member of the company, once, and only money known to have arrived.
 select id as refund from public.refunds where reason = 'sold_out' and company_id = :'company_a' \gset
 select tests.act_as(:'owner_b');
 select throws_ok(format($$select private.botlive_settle_refund('tenant-a', %L)$$, :'refund'), 'P0002', null,
   'another company''s owner cannot settle it');
+select throws_ok(format($$select private.botlive_verify_refund('tenant-a', %L, 'confirm')$$, :'refund'), 'P0002', null,
+  'nor confirm its proof');
 select tests.act_as(:'member_a');
+select throws_ok(format($$select private.botlive_settle_refund('tenant-a', %L)$$, :'refund'), '55000',
+  format('botlive_settle_refund: refund %s is to_verify: confirm first that the customer''s money arrived', :'refund'),
+  'a refund built on an unchecked claim cannot be settled');
+select is((private.botlive_verify_refund('tenant-a', :'refund', 'confirm')).status, 'owed', 'the member confirms the money arrived: owed');
 select is((private.botlive_settle_refund('tenant-a', :'refund', 'rendu en espèces')).status, 'settled', 'a member settles it');
 select throws_ok(format($$select private.botlive_settle_refund('tenant-a', %L)$$, :'refund'), '55000', null, 'once');
 select tests.act_as(:'owner_b');
@@ -125,7 +151,7 @@ select tests.act_as(:'admin_a');
 select public.toggle_live_mode('tenant-a', false) is not null as closed \gset
 select tests.reset_role();
 select results_eq(format($$select title from public.activities where company_id = %L and type = 'session.unfinished_paid'$$, :'company_a'),
-  $$values ('Live fermé : 2 commande(s) payée(s) non terminée(s), 26 500 FCFA')$$,
-  'closing the live names the paid drafts left (here the early proof and this one)');
+  $$values ('Live fermé : 3 commande(s) payée(s) non terminée(s), 36 500 FCFA')$$,
+  'closing the live names the paid drafts left (the early proof, the freed reference''s and this one)');
 select * from finish();
 rollback;

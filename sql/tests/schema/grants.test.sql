@@ -189,6 +189,8 @@ insert into reviewed_function_grants values
   ('private.bot_sessions_unfinished_paid()', ''),
   ('private.botlive_verify_payment(p_company text, p_order uuid, p_decision text, p_note text)', 'authenticated'),
   ('private.botlive_settle_refund(p_company text, p_refund uuid, p_note text)', 'authenticated'),
+  ('private.botlive_verify_refund(p_company text, p_refund uuid, p_decision text, p_note text)', 'authenticated'),
+  ('private.reopen_references(p_company uuid, p_references text[])', ''),
   ('private.usage_date(p_at timestamp with time zone)', ''),
   ('private.xof(p_amount bigint)', ''),
   ('public.botlive_begin_turn(p_company text, p_conversation text, p_message_id text, p_customer jsonb, p_text text, p_attachments jsonb)', 'service_role'),

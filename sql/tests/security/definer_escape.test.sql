@@ -30,9 +30,9 @@ select results_eq($$
     and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
   order by 1
 $$, $$values ('private.botlive_settle_refund(text,uuid,text)'), ('private.botlive_verify_payment(text,uuid,text,text)'),
-    ('private.business_today()'), ('private.draft_amounts(uuid)'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
+    ('private.botlive_verify_refund(text,uuid,text,text)'), ('private.business_today()'), ('private.draft_amounts(uuid)'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
     ('private.member_company_ids()'), ('private.status_label(text,text)')$$,
-  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, and the two audited money decisions of a member (verify a proof, settle a refund; not exposed by PostgREST)');
+  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, and the audited money decisions of a member (verify a proof, of an order or of a refund; settle a refund; not exposed by PostgREST)');
 select results_eq($$
   select p.oid::regprocedure::text
   from pg_catalog.pg_proc p
@@ -40,8 +40,8 @@ select results_eq($$
     and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
   order by 1
 $$, $$values ('private.botlive_settle_refund(text,uuid,text)'), ('private.botlive_verify_payment(text,uuid,text,text)'),
-    ('private.is_member(uuid,text)'), ('private.member_company_ids()')$$,
-  'of those, only the two membership checks and the two money decisions (each checks membership of the row''s company first) are security definer');
+    ('private.botlive_verify_refund(text,uuid,text,text)'), ('private.is_member(uuid,text)'), ('private.member_company_ids()')$$,
+  'of those, only the two membership checks and the three money decisions (each checks membership of the row''s company first) are security definer');
 select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon has no usage on schema private');
 
 set local role authenticated;
