@@ -480,6 +480,7 @@ export type Database = {
       }
       companies: {
         Row: {
+          country: string | null
           created_at: string
           id: string
           is_auto_entrepreneur: boolean
@@ -492,6 +493,7 @@ export type Database = {
           vat_exempt: boolean
         }
         Insert: {
+          country?: string | null
           created_at?: string
           id?: string
           is_auto_entrepreneur?: boolean
@@ -504,6 +506,7 @@ export type Database = {
           vat_exempt?: boolean
         }
         Update: {
+          country?: string | null
           created_at?: string
           id?: string
           is_auto_entrepreneur?: boolean
@@ -1219,6 +1222,8 @@ export type Database = {
           number: number
           order_number: string | null
           payment_status: string
+          payment_verified_at: string | null
+          payment_verified_by: string | null
           session_id: string | null
           source: string
           status: string
@@ -1241,6 +1246,8 @@ export type Database = {
           number: number
           order_number?: never
           payment_status?: string
+          payment_verified_at?: string | null
+          payment_verified_by?: string | null
           session_id?: string | null
           source?: string
           status?: string
@@ -1263,6 +1270,8 @@ export type Database = {
           number?: number
           order_number?: never
           payment_status?: string
+          payment_verified_at?: string | null
+          payment_verified_by?: string | null
           session_id?: string | null
           source?: string
           status?: string
@@ -1323,12 +1332,16 @@ export type Database = {
           detected_amount: number | null
           id: string
           method: string
+          note: string | null
           order_id: string | null
           reference: string | null
+          refund_id: string | null
           required_amount: number | null
           source: string
           status: string
           updated_at: string
+          verified_at: string | null
+          verified_by: string | null
         }
         Insert: {
           amount: number
@@ -1338,12 +1351,16 @@ export type Database = {
           detected_amount?: number | null
           id?: string
           method: string
+          note?: string | null
           order_id?: string | null
           reference?: string | null
+          refund_id?: string | null
           required_amount?: number | null
           source?: string
-          status: string
+          status?: string
           updated_at?: string
+          verified_at?: string | null
+          verified_by?: string | null
         }
         Update: {
           amount?: number
@@ -1353,12 +1370,16 @@ export type Database = {
           detected_amount?: number | null
           id?: string
           method?: string
+          note?: string | null
           order_id?: string | null
           reference?: string | null
+          refund_id?: string | null
           required_amount?: number | null
           source?: string
           status?: string
           updated_at?: string
+          verified_at?: string | null
+          verified_by?: string | null
         }
         Relationships: [
           {
@@ -1394,6 +1415,13 @@ export type Database = {
             columns: ["order_id"]
             isOneToOne: false
             referencedRelation: "orders"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payments_refund_id_fkey"
+            columns: ["refund_id"]
+            isOneToOne: false
+            referencedRelation: "refunds"
             referencedColumns: ["id"]
           },
         ]
@@ -1574,6 +1602,93 @@ export type Database = {
             isOneToOne: false
             referencedRelation: "company_mapping"
             referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      refunds: {
+        Row: {
+          amount: number
+          company_id: string
+          conversation_id: string | null
+          created_at: string
+          customer_name: string | null
+          id: string
+          kind: string
+          note: string | null
+          order_id: string | null
+          payment_references: string[]
+          reason: string
+          settled_at: string | null
+          settled_by: string | null
+          status: string
+        }
+        Insert: {
+          amount: number
+          company_id: string
+          conversation_id?: string | null
+          created_at?: string
+          customer_name?: string | null
+          id?: string
+          kind: string
+          note?: string | null
+          order_id?: string | null
+          payment_references?: string[]
+          reason: string
+          settled_at?: string | null
+          settled_by?: string | null
+          status?: string
+        }
+        Update: {
+          amount?: number
+          company_id?: string
+          conversation_id?: string | null
+          created_at?: string
+          customer_name?: string | null
+          id?: string
+          kind?: string
+          note?: string | null
+          order_id?: string | null
+          payment_references?: string[]
+          reason?: string
+          settled_at?: string | null
+          settled_by?: string | null
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "refunds_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "refunds_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "refunds_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "refunds_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "refunds_order_id_fkey"
+            columns: ["order_id"]
+            isOneToOne: false
+            referencedRelation: "orders"
+            referencedColumns: ["id"]
           },
         ]
       }
@@ -1969,6 +2084,8 @@ export type Database = {
           number: number
           order_number: string | null
           payment_status: string
+          payment_verified_at: string | null
+          payment_verified_by: string | null
           session_id: string | null
           source: string
           status: string
