@@ -192,7 +192,11 @@ async function run(argv, out, env) {
     const { data, error } = await supabase.functions.invoke("ingest", {
       body: { company_id: company.id, documents: batch },
     });
-    if (error) throw new Error(`ingest: ${await invokeError(error)}`);
+    if (error) {
+      // The function's message names its context already (« ingest: document 0 … »).
+      const message = await invokeError(error);
+      throw new Error(message.startsWith("ingest: ") ? message : `ingest: ${message}`);
+    }
     for (const kind of Object.keys(totals)) totals[kind] += data.chunks[kind];
   }
 

@@ -118,7 +118,7 @@ test(
       assert.equal(code, 1);
       assert.match(
         typo.stderr,
-        /^tenant: ingest: ingest: document 0 is for agent "nobody", which typo-\w+ does not have; its agents: none yet/,
+        /^tenant: ingest: document 0 is for agent "nobody", which typo-\w+ does not have; its agents: none yet/,
       );
     } finally {
       rmSync(docs, { recursive: true, force: true });
