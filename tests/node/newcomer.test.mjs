@@ -62,7 +62,8 @@ test("types/api.ts and the README's quick start compile as a Vite app compiles t
 
 test("the README is a guide: a quick start first, the rest in docs/ pages that exist", () => {
   const lines = readme.split("\n");
-  assert.ok(lines.length <= 400, `README.md has ${lines.length} lines (a guide, not a notebook)`);
+  // 878 lines when it was the lab notebook; room left for each product's calls.
+  assert.ok(lines.length <= 450, `README.md has ${lines.length} lines (a guide, not a notebook)`);
   const sections = lines.filter((line) => line.startsWith("## ")).map((line) => line.slice(3));
   assert.match(sections[0], /^Quick start/, `first section: ${sections[0]}`);
   for (
