@@ -129,7 +129,9 @@ console.log(
   }`,
 );
 console.log(`  proofs to verify: ${dashboard.to_verify.count} (${dashboard.to_verify.amount} FCFA)`);
-console.log(`  money owed back: ${dashboard.refunds.count} (${dashboard.refunds.amount} FCFA)`);
+console.log(
+  `  money owed back: ${dashboard.refunds.amount} FCFA owed, ${dashboard.refunds.to_verify_amount} FCFA once its proof is checked`,
+);
 console.log(`  today: ${JSON.stringify(dashboard.stats.today)}`);
 console.log(`  realtime events received during the sale: ${feed.length}`);
 

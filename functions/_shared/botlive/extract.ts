@@ -162,13 +162,12 @@ const ORDER_WORDS =
 const NAME =
   /\b(?:je m ?appelle|mon nom(?: est| c ?est)?|au nom de|c ?est de la part de|moi c ?est)\s*:?\s*([a-zà-ÿ][a-zà-ÿ'-]+(?:\s+[a-zà-ÿ][a-zà-ÿ'-]+)?)/i;
 
-/** Reads a message with the catalog, deterministically. */
 /**
  * What a model read as the amount is checked against the message itself: a negative amount or
  * one in another currency is never a payment of francs, whatever the model made of it.
  */
-export function screenAmounts(extraction: Extraction, text: string): Extraction {
-  const odd = findAmounts(withoutPhones(text)).find((a) => a.negative || a.foreign);
+export function screenAmounts(extraction: Extraction, text: string, country?: string): Extraction {
+  const odd = findAmounts(withoutPhones(text, country)).find((a) => a.negative || a.foreign);
   if (!odd) return extraction;
   if (extraction.payment) {
     const { amount: _dropped, ...rest } = extraction.payment;
@@ -180,6 +179,7 @@ export function screenAmounts(extraction: Extraction, text: string): Extraction 
   return extraction;
 }
 
+/** Reads a message with the catalog, deterministically. */
 export function extractOffline(text: string, context: ExtractionContext): Extraction {
   const folded = fold(text).replace(/['’]/g, " ").trim();
   // « orange money » pays; it is not the colour orange.

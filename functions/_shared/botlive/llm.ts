@@ -147,7 +147,7 @@ export function normaliseModelExtraction(
     if (Object.keys(extraction.payment).length === 0) delete extraction.payment;
   }
   if (m.customer_name) extraction.customerName = m.customer_name;
-  return screenAmounts(extraction, text);
+  return screenAmounts(extraction, text, context.country);
 }
 
 /**
