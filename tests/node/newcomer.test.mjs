@@ -86,6 +86,7 @@ test("every environment variable the scripts read is in the README's table", () 
     "scripts/demo_assistant.mjs",
     "scripts/demo_botlive.mjs",
     "scripts/tenant.mjs",
+    "scripts/catalog.mjs",
     "scripts/ingest.ts",
     "scripts/stack.mjs",
     "examples/frontend.mjs",
@@ -135,11 +136,22 @@ const SCRIPTS = [
     "--owner",
     "n@x.test",
   ]],
+  ["catalog", process.execPath, [
+    "scripts/catalog.mjs",
+    "--company",
+    "nobody",
+    "--owner",
+    "n@x.test",
+    "--password",
+    "x",
+    "--file",
+    "examples/catalog/products.csv",
+  ]],
   ["frontend", process.execPath, ["examples/frontend.mjs"]],
   ["ingest", "npm", ["run", "-s", "ingest", "--", "--company", "agence-des-copines", "knowledge/demo"]],
 ];
 
-test("with no npm start in this checkout, demos, tenant, ingest and the example refuse before any request", async () => {
+test("with no npm start in this checkout, demos, tenant, catalog, ingest and the example refuse before any request", async () => {
   const dir = mkdtempSync(join(tmpdir(), "comptoir-nostack-"));
   try {
     const env = withoutTarget({ COMPTOIR_DATA_DIR: join(dir, "db") });
