@@ -2,38 +2,13 @@
 // database, called with the sessions of the shop's owner, admin and member, another shop's
 // owner, the publishable key alone and the secret key.
 import assert from "node:assert/strict";
-import { createDb } from "../../functions/_shared/db.ts";
-import { createHandler as dashboardHandler } from "../../functions/dashboard/handler.ts";
-import { createHandler as ordersHandler } from "../../functions/orders/handler.ts";
-import { createHandler as toggleHandler } from "../../functions/toggle-live-mode/handler.ts";
 import { DashboardResponse, ErrorBody, type Order, ToggleLiveResponse } from "../../types/api.ts";
-import { asServer, asUser, asVisitor, stack, stackAuthenticator } from "../support/stack.ts";
+import { asServer, asUser, asVisitor, stack } from "../support/stack.ts";
+import { call, dashboard, db, orders, toggle } from "../fixtures/botlive/back_office.ts";
 import { createTestShop } from "../fixtures/botlive/shop.ts";
 import { createTestTenant } from "../fixtures/knowledge/tenant.ts";
 
 const ignore = !stack.available;
-const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
-const auth = await stackAuthenticator();
-const toggle = toggleHandler({ db, auth });
-const orders = ordersHandler({ db, auth });
-const dashboard = dashboardHandler({ db, auth });
-
-async function call(
-  handler: (req: Request) => Response | Promise<Response>,
-  method: string,
-  headers: Record<string, string>,
-  body?: unknown,
-  query = "",
-) {
-  const res = await handler(
-    new Request(`http://x/fn${query}`, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  return { status: res.status, body: await res.json() };
-}
 
 Deno.test({
   name:

@@ -4,38 +4,13 @@
 // proof is a row, money owed back is recorded until settled, and the same message delivered
 // many times at once is answered once. Everything is read back from the database.
 import assert from "node:assert/strict";
-import { createDb } from "../../functions/_shared/db.ts";
-import { createHandler as dashboardHandler } from "../../functions/dashboard/handler.ts";
-import { createHandler as ordersHandler } from "../../functions/orders/handler.ts";
-import { createHandler as toggleHandler } from "../../functions/toggle-live-mode/handler.ts";
 import { DashboardResponse, ErrorBody, Order, Refund } from "../../types/api.ts";
-import { asUser, stack, stackAuthenticator } from "../support/stack.ts";
+import { asUser, stack } from "../support/stack.ts";
+import { call, dashboard, orders, toggle } from "../fixtures/botlive/back_office.ts";
 import { createTestShop, type TestShop } from "../fixtures/botlive/shop.ts";
 import { createTestTenant } from "../fixtures/knowledge/tenant.ts";
 
 const ignore = !stack.available;
-const db = createDb(stack.dbUrl || "postgresql://postgres:postgres@127.0.0.1:1/postgres", { max: 2 });
-const auth = await stackAuthenticator();
-const orders = ordersHandler({ db, auth });
-const dashboard = dashboardHandler({ db, auth });
-const toggle = toggleHandler({ db, auth });
-
-async function call(
-  handler: (req: Request) => Response | Promise<Response>,
-  method: string,
-  headers: Record<string, string>,
-  body?: unknown,
-  query = "",
-) {
-  const res = await handler(
-    new Request(`http://x/fn${query}`, {
-      method,
-      headers: { "content-type": "application/json", ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
-  return { status: res.status, body: await res.json() };
-}
 
 async function withShop(fn: (shop: TestShop) => Promise<void>) {
   const shop = await createTestShop(stack.dbUrl, { knowledge: false });
