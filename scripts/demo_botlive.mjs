@@ -62,6 +62,11 @@ const { data: kimono, error: stockError } = await owner.from("products").update(
   .eq("company_id", shop.id).eq("name", "Kimono imprimé").select("name, price, stock").single();
 if (stockError) throw stockError;
 console.log(`catalog: ${kimono.name} back on sale, ${kimono.price} FCFA, stock ${kimono.stock}`);
+// And what the demo sells back to the seed's stock, so that it can be played again and again.
+for (const [name, stock] of [["Robe wax", 20], ["Chemise homme wax", 12]]) {
+  const { error } = await owner.from("products").update({ stock }).eq("company_id", shop.id).eq("name", name);
+  if (error) throw error;
+}
 
 const live = await call(owner, "toggle-live-mode", { company_id: company, enable: true });
 console.log(`live: ${live.status} (session ${live.session_id})`);
