@@ -11,7 +11,7 @@ alter table public.companies add column country text;
 
 /**
  * A transaction reference as the uniqueness rule reads it: capitals and digits only (the same
- * rule as parse.ts's normalizeReference).
+ * rule for every proof; applied in SQL only).
  */
 create function private.normalize_reference(p_reference text)
 returns text
@@ -222,20 +222,21 @@ begin
   if v_key is null then
     raise exception 'botlive_record_payment: a proof needs a transaction reference' using errcode = '22023';
   end if;
+  -- Read once: the conversation's lock keeps them true until this transaction ends.
+  select a.required, a.paid into v_required, v_paid from private.draft_amounts(p_conversation) a;
   select pay.id into v_id from public.payments pay
   where pay.company_id = v_company and pay.conversation_id = p_conversation and pay.status not in ('rejected', 'refused')
     and private.normalize_reference(pay.reference) = v_key;
   if found then
     v_status := 'duplicate';
-  elsif (select a.paid from private.draft_amounts(p_conversation) a) + p_amount > 100000000 then
+  elsif v_paid + p_amount > 100000000 then
     -- Claims a conversation may hold open at once: what no live order costs (and no sum overflows).
     v_status := 'over_limit';
   else
     insert into public.payments (company_id, conversation_id, amount, method, reference, status,
       detected_amount, required_amount, source)
-    select v_company, p_conversation, p_amount, p_method, btrim(p_reference), 'to_verify',
-      a.paid + p_amount, a.required, p_source
-    from private.draft_amounts(p_conversation) a
+    values (v_company, p_conversation, p_amount, p_method, btrim(p_reference), 'to_verify',
+      v_paid + p_amount, v_required, p_source)
     on conflict (company_id, private.normalize_reference(reference)) where reference is not null and status not in ('rejected', 'refused')
     do nothing
     returning id into v_id;
@@ -244,9 +245,10 @@ begin
       values (v_company, p_conversation, p_amount, p_method, btrim(p_reference), 'rejected', p_source)
       returning id into v_id;
       v_status := 'rejected';
+    else
+      v_paid := v_paid + p_amount;
     end if;
   end if;
-  select a.required, a.paid into v_required, v_paid from private.draft_amounts(p_conversation) a;
   return pg_catalog.jsonb_build_object('status', v_status, 'payment_id', v_id, 'paid', v_paid, 'required', v_required,
     'missing', case when v_required is null then null else greatest(v_required - v_paid, 0) end);
 end;

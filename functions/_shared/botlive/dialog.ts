@@ -234,7 +234,7 @@ export function nextQuestion(
       }` +
       ` + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
     if (paid > 0) {
-      return `Nous avons bien reçu ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
+      return `Vous avez déclaré ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
         `Envoyez le complément par ${
           methodNames(country)
         }, avec le montant et la référence de la transaction.`;

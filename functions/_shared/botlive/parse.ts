@@ -333,15 +333,6 @@ export function findReference(text: string): string | undefined {
   return bare ? bare[0] : undefined;
 }
 
-/**
- * A reference as the shop's uniqueness rule reads it: capitals and digits only, so that
- * `FAKE-0001`, `FAKE.0001`, `FAKE_0001` and ` fake0001 ` are one reference (the same rule as the
- * database's private.normalize_reference).
- */
-export function normalizeReference(reference: string): string {
-  return reference.toUpperCase().replace(/[^A-Z0-9]/g, "");
-}
-
 const QUANTITY_WORDS: Record<string, number> = {
   un: 1,
   une: 1,
