@@ -215,7 +215,7 @@ export function createGateway(
 /**
  * The Authorization header the services behind the gateway get, as the Supabase CLI's gateway
  * computes it: a session or legacy JWT is passed down; a request carrying the publishable or
- * secret key (in `apikey`, or as a bearer `sb_` key) gets the anon or service_role JWT
+ * secret key in `apikey` gets the anon or service_role JWT (in place of a bearer `sb_` key)
  * (the legacy key where the project has it, else a token signed with the signing key, as a
  * project without legacy keys needs); a legacy JWT key in `apikey` alone becomes the bearer.
  * Null: leave the header as it is.
@@ -234,7 +234,9 @@ export function createKeyMapper(keys: PlatformKeys) {
   return async function authorizationFor(headers: Headers): Promise<string | null> {
     const bearer = bearerToken(headers);
     if (bearer && !bearer.startsWith("sb_")) return null;
-    const apikey = headers.get("apikey") ?? bearer;
+    // Only the apikey header is mapped: a key sent as `Authorization: Bearer sb_…` alone reaches the
+    // service unchanged, as hosted, where API keys are not bearer tokens.
+    const apikey = headers.get("apikey");
     if (apikey === keys.secretKey) return `Bearer ${await roleToken("service_role")}`;
     if (apikey === keys.publishableKey) return `Bearer ${await roleToken("anon")}`;
     if (apikey && !apikey.startsWith("sb_")) return `Bearer ${apikey}`;

@@ -123,7 +123,9 @@ Deno.test("key mapping: the new keys reach the services as the anon / service_ro
       "anon",
     );
     assert.equal(await roleOf({ apikey: keys.secretKey }), "service_role");
-    assert.equal(await roleOf({ authorization: `Bearer ${keys.secretKey}` }), "service_role");
+    // A key as a bearer alone is not mapped (API keys go in apikey): the service says so itself.
+    assert.equal(await roleOf({ authorization: `Bearer ${keys.secretKey}` }), null);
+    assert.equal(await roleOf({ authorization: `Bearer ${keys.publishableKey}` }), null);
     assert.equal(await roleOf({ apikey: "sb_secret_unknown" }), null);
     const session = await mintJwt({ role: "authenticated", sub: crypto.randomUUID() });
     assert.equal(

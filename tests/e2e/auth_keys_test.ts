@@ -224,3 +224,32 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "auth: an API key sent as a bearer token alone is refused the same way locally and hosted: it goes in apikey",
+  ignore,
+  async fn() {
+    const post = async (name: string, headers: Record<string, string>) => {
+      const res = await fetch(`${stack.apiUrl}/functions/v1/${name}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ company_id: demo.agence.slug, query: "Kajabi", count: 1 }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    for (const name of ["botlive", "search", "toggle-live-mode"]) {
+      for (const key of [stack.secretKey, stack.publishableKey]) {
+        refusedWith(
+          await post(name, { authorization: `Bearer ${key}` }),
+          401,
+          /^API keys go in the apikey header, not in Authorization$/,
+        );
+      }
+    }
+    // With the key in apikey too (what supabase-js sends), the call goes through.
+    assert.equal(
+      (await post("search", { apikey: stack.secretKey, authorization: `Bearer ${stack.secretKey}` })).status,
+      200,
+    );
+  },
+});
