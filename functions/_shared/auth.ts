@@ -2,9 +2,12 @@
  * Who is calling: the credentials of a request checked inside the function, as Supabase now
  * advises (`verify_jwt = false` in config.toml: the gateway's check predates the new keys).
  *
- * - Publishable and secret keys (`sb_publishable_…`, `sb_secret_…` in the `apikey` header) and
- *   user sessions signed with the project's JWT signing keys (ES256/RS256, with a `kid`, checked
- *   against its JWKS) are verified by the official `@supabase/server/core` (`verifyCredentials`).
+ * - Publishable and secret keys (`sb_publishable_…`, `sb_secret_…` in the `apikey` header) are
+ *   verified by the official `@supabase/server/core` (`verifyCredentials`).
+ * - User sessions signed with the project's JWT signing keys (ES256/RS256, with a `kid`) are
+ *   checked against its JWKS with jose, as `verifyCredentials` does, plus two rules of ours: a
+ *   session must carry `exp` (one without never expires), and the clock leeway is PostgREST's,
+ *   30 s (PostgREST 12 accepts a token expired less than 30 s ago; the functions agree with it).
  * - Legacy projects keep working beside it, because @supabase/server v1 refuses what they
  *   issue: the legacy anon / service_role keys (HS256 JWTs without a `kid`) are recognised by
  *   constant-time comparison with SUPABASE_ANON_KEY / SUPABASE_SERVICE_ROLE_KEY, and HS256 user
@@ -41,6 +44,15 @@ export type Authenticate = (req: Request, accept: readonly CallerKind[]) => Prom
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Seconds a session may be past its `exp` and still pass: PostgREST 12's fixed leeway, so both agree. */
+export const CLOCK_LEEWAY_SECONDS = 30;
+
+/** What every user session is checked for besides its signature. */
+const SESSION_RULES: jose.JWTVerifyOptions = {
+  clockTolerance: CLOCK_LEEWAY_SECONDS,
+  requiredClaims: ["exp"],
+};
+
 /** Builds the authenticator from the environment's keys (see env.ts). */
 export function createAuthenticator(config: Env["auth"] & { url: string }): Authenticate {
   const serverEnv = {
@@ -54,6 +66,9 @@ export function createAuthenticator(config: Env["auth"] & { url: string }): Auth
     secret: config.legacy.serviceRoleKey,
   };
   const legacySecret = legacyHs256Secret(config);
+  const signingKeys = config.jwks instanceof URL
+    ? jose.createRemoteJWKSet(config.jwks)
+    : jose.createLocalJWKSet(config.jwks as jose.JSONWebKeySet);
 
   async function apiKey(kind: "publishable" | "secret", token: string | null, apikey: string | null) {
     const legacy = legacyKeys[kind];
@@ -71,33 +86,18 @@ export function createAuthenticator(config: Env["auth"] & { url: string }): Auth
     } catch {
       throw new HttpError("unauthorized", "Invalid JWT: malformed");
     }
+    const legacy = header.alg === "HS256" && !header.kid;
+    if (legacy && !legacySecret) {
+      throw new HttpError("unauthorized", "Invalid JWT: this project does not accept legacy HS256 tokens");
+    }
+    if (!legacy && !header.kid) throw new HttpError("unauthorized", "Invalid JWT");
     let payload: jose.JWTPayload;
-    if (header.alg === "HS256" && !header.kid) {
-      if (!legacySecret) {
-        throw new HttpError("unauthorized", "Invalid JWT: this project does not accept legacy HS256 tokens");
-      }
-      try {
-        ({ payload } = await jose.jwtVerify(token, legacySecret, { algorithms: ["HS256"] }));
-      } catch (error) {
-        throw new HttpError(
-          "unauthorized",
-          error instanceof jose.errors.JWTExpired ? "JWT expired" : "Invalid JWT",
-        );
-      }
-    } else {
-      const { data, error } = await verifyCredentials({ token, apikey: null }, {
-        auth: "user",
-        env: serverEnv,
-      });
-      if (error) {
-        const expired = error.message.includes("expired");
-        if (error.status >= 500) console.error(`auth: ${error.code}`);
-        throw new HttpError(
-          error.status >= 500 ? "internal" : "unauthorized",
-          error.status >= 500 ? "Internal error" : expired ? "JWT expired" : "Invalid JWT",
-        );
-      }
-      payload = data.jwtClaims as jose.JWTPayload;
+    try {
+      ({ payload } = legacy
+        ? await jose.jwtVerify(token, legacySecret!, { ...SESSION_RULES, algorithms: ["HS256"] })
+        : await jose.jwtVerify(token, signingKeys, SESSION_RULES));
+    } catch (error) {
+      throw sessionRefusal(error);
     }
     if (typeof payload.sub !== "string" || !UUID.test(payload.sub) || payload.role !== "authenticated") {
       throw new HttpError(
@@ -143,6 +143,21 @@ export function createAuthenticator(config: Env["auth"] & { url: string }): Auth
   function isLegacyKey(token: string) {
     return sameSecret(token, legacyKeys.publishable) || sameSecret(token, legacyKeys.secret);
   }
+}
+
+/** A session that did not verify, as the contract answers it; the JWKS out of reach is ours (500). */
+function sessionRefusal(error: unknown): HttpError {
+  if (error instanceof jose.errors.JWTExpired) return new HttpError("unauthorized", "JWT expired");
+  if (error instanceof jose.errors.JWTClaimValidationFailed && error.claim === "exp") {
+    return new HttpError("unauthorized", "Invalid JWT: a session must expire (no exp claim)");
+  }
+  const code = (error as { code?: string })?.code;
+  const unreachable = code === "ERR_JWKS_TIMEOUT" || code === "ERR_JWKS_INVALID" || code === "ERR_JOSE_GENERIC";
+  if (unreachable || !(error instanceof jose.errors.JOSEError)) {
+    console.error(`auth: signing keys unavailable (${code ?? "fetch failed"})`);
+    return new HttpError("internal", "Internal error");
+  }
+  return new HttpError("unauthorized", "Invalid JWT");
 }
 
 /** What each kind of caller sends, as a refusal names it. */

@@ -298,7 +298,11 @@ export async function startRealtime(options: RealtimeOptions) {
       }
       throw new Error("Invalid JWT");
     }
-    const role = typeof claims.role === "string" ? claims.role : "anon";
+    // As hosted Realtime: a token without a role or an expiry is refused, whatever its signature.
+    if (typeof claims.role !== "string" || claims.exp === undefined) {
+      throw new Error("Fields `role` and `exp` are required in JWT");
+    }
+    const role = claims.role;
     if (!["anon", "authenticated", "service_role"].includes(role)) throw new Error(`Invalid role ${role}`);
     return { ...claims, role };
   }

@@ -253,3 +253,36 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name:
+    "auth: a session without exp is refused by the functions; both the functions and PostgREST allow 30 s of clock leeway",
+  ignore,
+  async fn() {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: OWNER, role: "authenticated" };
+    const call = async (token: string) => {
+      const headers = { apikey: stack.publishableKey, authorization: `Bearer ${token}` };
+      const rest = await fetch(`${stack.apiUrl}/rest/v1/companies?select=slug&slug=eq.${demo.agence.slug}`, {
+        headers,
+      });
+      return { fn: await search(headers), rest: { status: rest.status, body: await rest.json() } };
+    };
+    const noExp = [await mintJwt(claims, { expiresIn: null })];
+    if (stack.legacy) noExp.push(await mintLegacyJwt(claims, { expiresIn: null }));
+    for (const token of noExp) {
+      const { fn, rest } = await call(token);
+      refusedWith(fn, 401, /^Invalid JWT: a session must expire \(no exp claim\)$/);
+      // PostgREST 12 checks exp only when present: it serves this token (README, « Sessions »).
+      assert.equal(rest.status, 200, JSON.stringify(rest.body));
+    }
+    // Expired 10 s ago: inside the leeway for both. 60 s ago: outside for both.
+    const recent = await call(await mintJwt(claims, { expiresIn: now - 10 }));
+    assert.equal(recent.fn.status, 200, JSON.stringify(recent.fn.body));
+    assert.equal(recent.rest.status, 200, JSON.stringify(recent.rest.body));
+    const old = await call(await mintJwt(claims, { expiresIn: now - 60 }));
+    refusedWith(old.fn, 401, /^JWT expired$/);
+    assert.equal(old.rest.status, 401, JSON.stringify(old.rest.body));
+    assert.match(String((old.rest.body as { message?: string }).message), /expired/i);
+  },
+});

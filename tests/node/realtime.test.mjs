@@ -290,6 +290,14 @@ describe("Realtime postgres_changes through supabase-js", { skip }, () => {
     await refused.realtime.setAuth();
     const join = await listen(refused, "late", [{ event: "INSERT", schema: "public", table: "activities" }]);
     assert.match(join.statuses[0], /^CHANNEL_ERROR: Token has expired \d+ seconds ago$/);
+    // A session that never expires is no session to hosted Realtime: refused, as the functions do.
+    const endless = browser(publishableKey, {
+      accessToken: () => Promise.resolve(mintJwt({ sub: a.people.owner.id }, null)),
+    });
+    clients.push(endless);
+    await endless.realtime.setAuth();
+    const never = await listen(endless, "endless", [{ event: "INSERT", schema: "public", table: "activities" }]);
+    assert.equal(never.statuses[0], "CHANNEL_ERROR: Fields `role` and `exp` are required in JWT");
   });
 
   test("the websocket without a known key is refused (403)", async () => {

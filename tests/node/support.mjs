@@ -99,14 +99,20 @@ export async function signedIn(email, password = PASSWORD) {
 
 /**
  * A session JWT for a user, signed as the local Auth signs them (ES256 with the stack's key),
- * expiring after `expiresIn` seconds (negative: already expired).
+ * expiring after `expiresIn` seconds (negative: already expired; null: no `exp` claim at all).
  */
 export function mintJwt(claims, expiresIn = 3600) {
   const jwk = JSON.parse(readFileSync(process.env.COMPTOIR_SIGNING_KEY_FILE, "utf8"));
   const now = Math.floor(Date.now() / 1000);
   const encode = (part) => Buffer.from(JSON.stringify(part)).toString("base64url");
   const head = `${encode({ alg: "ES256", kid: jwk.kid, typ: "JWT" })}.${
-    encode({ aud: "authenticated", role: "authenticated", iat: now - 5, exp: now + expiresIn, ...claims })
+    encode({
+      aud: "authenticated",
+      role: "authenticated",
+      iat: now - 5,
+      ...(expiresIn === null ? {} : { exp: now + expiresIn }),
+      ...claims,
+    })
   }`;
   const signature = sign("sha256", Buffer.from(head), {
     key: createPrivateKey({ key: jwk, format: "jwk" }),

@@ -59,29 +59,32 @@ export async function stackJwks(): Promise<{ keys: Record<string, unknown>[] }> 
   return { keys };
 }
 
-/** Signs a JWT as the stack's Auth does (ES256, `kid`), for a signed-in user by default. */
+/**
+ * Signs a JWT as the stack's Auth does (ES256, `kid`), for a signed-in user by default.
+ * `expiresIn`: a duration ("1h"), an absolute epoch second (a number), or null for no `exp` at all.
+ */
 export async function mintJwt(
   claims: Record<string, unknown>,
-  options: { expiresIn?: string | number; kid?: string; key?: CryptoKey } = {},
+  options: { expiresIn?: string | number | null; kid?: string; key?: CryptoKey } = {},
 ): Promise<string> {
   const signing = await signingKey;
-  return await new jose.SignJWT({ aud: "authenticated", ...claims })
+  const jwt = new jose.SignJWT({ aud: "authenticated", ...claims })
     .setProtectedHeader({ alg: "ES256", typ: "JWT", kid: options.kid ?? signing.kid })
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "1h")
-    .sign(options.key ?? signing.key);
+    .setIssuedAt();
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? "1h");
+  return await jwt.sign(options.key ?? signing.key);
 }
 
 /** Signs a JWT with a legacy project's HS256 secret (no `kid`), as GoTrue did before signing keys. */
 export async function mintLegacyJwt(
   claims: Record<string, unknown>,
-  options: { expiresIn?: string | number; secret?: string } = {},
+  options: { expiresIn?: string | number | null; secret?: string } = {},
 ): Promise<string> {
-  return await new jose.SignJWT({ aud: "authenticated", ...claims })
+  const jwt = new jose.SignJWT({ aud: "authenticated", ...claims })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? "1h")
-    .sign(new TextEncoder().encode(options.secret ?? stack.legacy?.jwtSecret ?? LEGACY_JWT_SECRET));
+    .setIssuedAt();
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? "1h");
+  return await jwt.sign(new TextEncoder().encode(options.secret ?? stack.legacy?.jwtSecret ?? LEGACY_JWT_SECRET));
 }
 
 /** Request headers of a browser visitor (publishable key), a server (secret key), a signed-in user. */
