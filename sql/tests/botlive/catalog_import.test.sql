@@ -2,7 +2,7 @@
 -- live for a company without an active product or an active delivery zone (22023, a message in
 -- English and French saying what is missing), for its owner, an admin and service_role alike;
 -- a member or another company still gets 42501 (the catalog is not revealed); closing a live and
--- re-enabling an open one are never refused; the function keeps its grants and definer shape.
+-- re-enabling an open one are never refused; the function keeps its grants (its definer body in private).
 begin;
 select plan(20);
 \ir fixtures.sql
@@ -80,14 +80,17 @@ select results_eq($$select status from public.toggle_live_mode('tenant-b', true)
   'a company with a catalog and a zone opens its live');
 select tests.reset_role();
 
--- Same signature, grants and definer shape as before.
+-- Same signature and grants as before; since 20261206150000 (the Security Advisor's lint 0029)
+-- the public function is an invoker entry point and its definer body is private's.
 select ok(
-  (select p.prosecdef and p.proconfig = array[$q$search_path=""$q$] and p.provolatile = 'v'
+  (select not p.prosecdef and p.proconfig = array[$q$search_path=""$q$] and p.provolatile = 'v'
      and has_function_privilege('authenticated', p.oid, 'execute')
      and has_function_privilege('service_role', p.oid, 'execute')
      and not has_function_privilege('anon', p.oid, 'execute')
-   from pg_catalog.pg_proc p where p.oid = 'public.toggle_live_mode(text, boolean)'::regprocedure),
-  'toggle_live_mode keeps its definer shape and grants (authenticated, service_role; not anon)');
+   from pg_catalog.pg_proc p where p.oid = 'public.toggle_live_mode(text, boolean)'::regprocedure)
+  and (select p.prosecdef and p.proconfig = array[$q$search_path=""$q$] and p.provolatile = 'v'
+   from pg_catalog.pg_proc p where p.oid = 'private.toggle_live_mode(text, boolean)'::regprocedure),
+  'toggle_live_mode keeps its grants (authenticated, service_role; not anon), an invoker entry point to its definer body in private');
 
 select * from finish();
 rollback;
