@@ -10,7 +10,15 @@
  * not select are left out. DELETE cannot be checked against a gone row: it goes to the
  * subscribers whose filters match, with the old record cut to the primary key.
  *
- * Not served: broadcast and presence (joins that ask for them get postgres_changes only).
+ * Broadcast from the database: rows inserted into realtime.messages (realtime.send,
+ * realtime.broadcast_changes; the platform shim) reach the channels joined on their topic, private
+ * ones for private messages, as the real server's user-broadcast frames. A private channel
+ * (`config.private`) is joined as the real server authorises it: in a transaction rolled back, a
+ * probe row for the topic is inserted, then selected as the joining user (role, claims and
+ * `realtime.topic` set locally); visible → joined, else « Unauthorized: You do not have
+ * permissions to read from this Channel topic: … ». A refreshed access token is authorised again.
+ *
+ * Not served: client-sent broadcasts and presence (acknowledged, not relayed).
  * Local only: nothing here is deployed.
  */
 import postgres from "postgres";
@@ -68,6 +76,9 @@ interface Binding {
 
 interface Channel {
   topic: string;
+  /** The topic without Phoenix's `realtime:` prefix, as realtime.messages names it. */
+  subtopic: string;
+  private: boolean;
   joinRef: string;
   claims: Claims;
   bindings: Binding[];
@@ -76,6 +87,7 @@ interface Channel {
 
 interface Client {
   socket: WebSocket;
+  vsn: "1.0.0" | "2.0.0";
   channels: Map<string, Channel>;
   lastSeen: number;
 }
@@ -193,6 +205,31 @@ function matches(conditions: Condition[], relation: Relation, record: Record<str
     const type = relation.columns.find((c) => c.name === condition.column)?.type ?? "text";
     return conditionHolds(condition, type, record[condition.column]);
   });
+}
+
+const ROLLBACK = Symbol("rollback");
+
+/** The refusal of a private channel's join, worded as the real server's. */
+function unauthorized(subtopic: string) {
+  return `Unauthorized: You do not have permissions to read from this Channel topic: ${subtopic}`;
+}
+
+/**
+ * The vsn 2.0.0 user-broadcast frame (binary): kind 4, the sizes of topic, event and metadata,
+ * the payload's encoding (1: JSON), then the four parts; realtime-js decodes it into a
+ * `broadcast` message `{ type, event, payload, meta }`.
+ */
+function userBroadcastFrame(topic: string, event: string, metadata: unknown, payloadJson: string): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts = [topic, event, JSON.stringify(metadata), payloadJson].map((part) => encoder.encode(part));
+  const frame = new Uint8Array(5 + parts.reduce((sum, part) => sum + part.length, 0));
+  frame.set([4, parts[0].length, parts[1].length, parts[2].length, 1]);
+  let offset = 5;
+  for (const part of parts) {
+    frame.set(part, offset);
+    offset += part.length;
+  }
+  return frame;
 }
 
 /** The message realtime-js shows when a binding names no table of the publication. */
@@ -331,6 +368,7 @@ export async function startRealtime(options: RealtimeOptions) {
     const [joinRef, , topic, , payload] = frame;
     const { config = {}, access_token: accessToken } = (payload ?? {}) as {
       config?: {
+        private?: boolean;
         postgres_changes?: {
           event?: string;
           schema?: string;
@@ -346,6 +384,11 @@ export async function startRealtime(options: RealtimeOptions) {
       claims = accessToken ? await claimsOf(accessToken) : apikeyClaims;
     } catch (error) {
       return reply(client, frame, "error", { reason: (error as Error).message });
+    }
+    const subtopic = topic.replace(/^realtime:/, "");
+    const isPrivate = config.private === true;
+    if (isPrivate && !await mayRead(subtopic, claims)) {
+      return reply(client, frame, "error", { reason: unauthorized(subtopic) });
     }
     const requested = config.postgres_changes ?? [];
     const bindings: Binding[] = [];
@@ -387,7 +430,7 @@ export async function startRealtime(options: RealtimeOptions) {
       binding.tables = new Set(relations.map((r) => `${r.schema}.${r.table}`));
     }
     // A second join of a topic replaces the first, as Phoenix does.
-    const channel: Channel = { topic, joinRef: joinRef ?? "", claims, bindings };
+    const channel: Channel = { topic, subtopic, private: isPrivate, joinRef: joinRef ?? "", claims, bindings };
     const previous = client.channels.get(topic);
     if (previous) unwatch(previous);
     client.channels.set(topic, channel);
@@ -436,13 +479,16 @@ export async function startRealtime(options: RealtimeOptions) {
       const token = (payload as { access_token?: string })?.access_token;
       try {
         channel.claims = await claimsOf(token);
+        if (channel.private && !await mayRead(channel.subtopic, channel.claims)) {
+          throw new Error(unauthorized(channel.subtopic));
+        }
         watchExpiry(client, channel);
       } catch (error) {
         closeChannel(client, channel, (error as Error).message);
       }
       return;
     }
-    // broadcast and presence are not served by the stand-in: acknowledged so clients carry on.
+    // Client-sent broadcast and presence are not relayed by the stand-in: acknowledged so clients carry on.
     if (ref !== null) reply(client, frame, "ok", {});
   }
 
@@ -463,12 +509,12 @@ export async function startRealtime(options: RealtimeOptions) {
         status: 403,
       });
     }
-    const vsn = url.searchParams.get("vsn") ?? "1.0.0";
+    const vsn = (url.searchParams.get("vsn") ?? "1.0.0") as Client["vsn"];
     if (vsn !== "2.0.0" && vsn !== "1.0.0") {
       return new Response(JSON.stringify({ message: `Unsupported vsn ${vsn}` }), { status: 400 });
     }
     const { socket, response } = Deno.upgradeWebSocket(req);
-    const client: Client = { socket, channels: new Map(), lastSeen: Date.now() };
+    const client: Client = { socket, vsn, channels: new Map(), lastSeen: Date.now() };
     socket.onopen = () => clients.add(client);
     socket.onclose = () => {
       for (const channel of client.channels.values()) unwatch(channel);
@@ -492,6 +538,54 @@ export async function startRealtime(options: RealtimeOptions) {
       });
     };
     return response;
+  }
+
+  /**
+   * Whether the user of these claims may read a private topic: the real server's probe. As the
+   * stand-in's own (superuser) role a row is inserted for the topic; then, as the user, it is
+   * selected back; the transaction is rolled back either way.
+   */
+  async function mayRead(subtopic: string, claims: Claims): Promise<boolean> {
+    const probe = crypto.randomUUID();
+    let visible = false;
+    await sql.begin(async (tx) => {
+      await tx`insert into realtime.messages (id, topic, extension) values (${probe}, ${subtopic}, 'broadcast')`;
+      await tx`select set_config('role', ${claims.role}, true),
+        set_config('realtime.topic', ${subtopic}, true),
+        set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+        set_config('request.jwt.claim.sub', ${String(claims.sub ?? "")}, true),
+        set_config('request.jwt.claim.role', ${claims.role}, true)`;
+      visible = (await tx`select 1 from realtime.messages where id = ${probe}`).length === 1;
+      throw ROLLBACK;
+    }).catch((error) => {
+      if (error !== ROLLBACK) throw error;
+    });
+    return visible;
+  }
+
+  /** A row of realtime.messages, committed: to the channels joined on its topic (private to private). */
+  function broadcastFromDatabase(change: Change) {
+    const row = Object.fromEntries((change.columns ?? []).map((c) => [c.name, c.value]));
+    if (row.extension !== "broadcast" || typeof row.topic !== "string") return;
+    const isPrivate = row.private === true;
+    const event = String(row.event ?? "");
+    const payload = typeof row.payload === "string" ? row.payload : JSON.stringify(row.payload ?? {});
+    for (const client of clients) {
+      for (const channel of client.channels.values()) {
+        if (channel.subtopic !== row.topic || channel.private !== isPrivate) continue;
+        if (client.socket.readyState !== WebSocket.OPEN) continue;
+        if (client.vsn === "2.0.0") {
+          client.socket.send(userBroadcastFrame(channel.topic, event, { id: row.id }, payload));
+        } else {
+          send(client, [null, null, channel.topic, "broadcast", {
+            type: "broadcast",
+            event,
+            payload: JSON.parse(payload),
+            meta: { id: row.id },
+          }]);
+        }
+      }
+    }
   }
 
   /** Sends one change to every channel with a binding it matches and a subscriber allowed to see it. */
@@ -599,15 +693,20 @@ export async function startRealtime(options: RealtimeOptions) {
           }
         }
         if (started - publicationReadAt > 2000) await readPublication();
-        const tables = [...publication.values()].map((r) => `${r.schema}.${r.table}`).join(",") ||
-          "pg_catalog.comptoir_none";
+        const tables = [...publication.values()].map((r) => `${r.schema}.${r.table}`)
+          .concat("realtime.messages").join(",");
         const rows = await slotDb<{ data: string }[]>`
           select data from pg_logical_slot_get_changes(${slot}, null, 2000,
             'format-version', '2', 'include-timestamp', '1', 'include-transaction', '0',
             'add-tables', ${tables})`;
         // Read changes are consumed: one that cannot be sent is logged, never retried or lost with the rest.
         for (const row of rows) {
-          await dispatch(JSON.parse(row.data) as Change).catch((error) => {
+          const change = JSON.parse(row.data) as Change;
+          if (change.schema === "realtime" && change.table === "messages") {
+            if (change.action === "I") broadcastFromDatabase(change);
+            continue;
+          }
+          await dispatch(change).catch((error) => {
             if (!options.quiet) console.error(`realtime: a change was not sent: ${(error as Error).message}`);
           });
         }

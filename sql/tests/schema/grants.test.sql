@@ -127,6 +127,7 @@ insert into reviewed_relation_grants values
 create temporary table reviewed_function_grants (fn text, execute text) on commit drop;
 insert into reviewed_function_grants values
   ('private.ann_lock_key(p_slug text)', 'service_role'),
+  ('private.broadcast_company_change()', ''),
   ('private.bump_conversation_last_message_at()', ''),
   ('private.chat_settings(p_company uuid, p_defaults jsonb)', 'service_role'),
   ('private.chat_slots(p_company uuid, p_conversation text, p_visitor text, p_address text, p_settings jsonb)', 'service_role'),
