@@ -382,6 +382,325 @@ export type Database = {
           },
         ]
       }
+      channel_accounts: {
+        Row: {
+          app_id: string
+          company_id: string
+          created_at: string
+          external_id: string
+          id: string
+          is_active: boolean
+          name: string | null
+          platform: string
+          template_language: string
+          template_name: string | null
+          updated_at: string
+        }
+        Insert: {
+          app_id: string
+          company_id: string
+          created_at?: string
+          external_id: string
+          id?: string
+          is_active?: boolean
+          name?: string | null
+          platform: string
+          template_language?: string
+          template_name?: string | null
+          updated_at?: string
+        }
+        Update: {
+          app_id?: string
+          company_id?: string
+          created_at?: string
+          external_id?: string
+          id?: string
+          is_active?: boolean
+          name?: string | null
+          platform?: string
+          template_language?: string
+          template_name?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "channel_accounts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_accounts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      channel_messages: {
+        Row: {
+          account_id: string
+          attempts: number
+          company_id: string
+          conversation_id: string | null
+          external_id: string
+          id: string
+          kind: string
+          last_error: string | null
+          lease_until: string | null
+          media: Json | null
+          media_sha256: string | null
+          platform: string
+          processed_at: string | null
+          received_at: string
+          sender: string
+          sender_name: string | null
+          sent_at: string
+          status: string
+          text: string | null
+        }
+        Insert: {
+          account_id: string
+          attempts?: number
+          company_id: string
+          conversation_id?: string | null
+          external_id: string
+          id?: string
+          kind: string
+          last_error?: string | null
+          lease_until?: string | null
+          media?: Json | null
+          media_sha256?: string | null
+          platform: string
+          processed_at?: string | null
+          received_at?: string
+          sender: string
+          sender_name?: string | null
+          sent_at: string
+          status?: string
+          text?: string | null
+        }
+        Update: {
+          account_id?: string
+          attempts?: number
+          company_id?: string
+          conversation_id?: string | null
+          external_id?: string
+          id?: string
+          kind?: string
+          last_error?: string | null
+          lease_until?: string | null
+          media?: Json | null
+          media_sha256?: string | null
+          platform?: string
+          processed_at?: string | null
+          received_at?: string
+          sender?: string
+          sender_name?: string | null
+          sent_at?: string
+          status?: string
+          text?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "channel_messages_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "channel_accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_messages_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_messages_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "channel_messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      channel_outbox: {
+        Row: {
+          account_id: string
+          attempts: number
+          author: string | null
+          body: string
+          comment_id: string | null
+          company_id: string
+          conversation_id: string | null
+          created_at: string
+          error: Json | null
+          external_id: string | null
+          id: string
+          in_reply_to: string | null
+          lease_until: string | null
+          next_attempt_at: string
+          platform: string
+          recipient: string | null
+          sent_at: string | null
+          source: string
+          status: string
+          updated_at: string
+          via_template: boolean
+        }
+        Insert: {
+          account_id: string
+          attempts?: number
+          author?: string | null
+          body: string
+          comment_id?: string | null
+          company_id: string
+          conversation_id?: string | null
+          created_at?: string
+          error?: Json | null
+          external_id?: string | null
+          id?: string
+          in_reply_to?: string | null
+          lease_until?: string | null
+          next_attempt_at?: string
+          platform: string
+          recipient?: string | null
+          sent_at?: string | null
+          source: string
+          status?: string
+          updated_at?: string
+          via_template?: boolean
+        }
+        Update: {
+          account_id?: string
+          attempts?: number
+          author?: string | null
+          body?: string
+          comment_id?: string | null
+          company_id?: string
+          conversation_id?: string | null
+          created_at?: string
+          error?: Json | null
+          external_id?: string | null
+          id?: string
+          in_reply_to?: string | null
+          lease_until?: string | null
+          next_attempt_at?: string
+          platform?: string
+          recipient?: string | null
+          sent_at?: string | null
+          source?: string
+          status?: string
+          updated_at?: string
+          via_template?: boolean
+        }
+        Relationships: [
+          {
+            foreignKeyName: "channel_outbox_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "channel_accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_outbox_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_outbox_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "channel_outbox_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_outbox_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_outbox_in_reply_to_fkey"
+            columns: ["in_reply_to"]
+            isOneToOne: true
+            referencedRelation: "channel_messages"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      channel_statuses: {
+        Row: {
+          company_id: string
+          errors: Json | null
+          external_id: string
+          platform: string
+          received_at: string
+          reported_at: string
+          status: string
+        }
+        Insert: {
+          company_id: string
+          errors?: Json | null
+          external_id: string
+          platform: string
+          received_at?: string
+          reported_at: string
+          status: string
+        }
+        Update: {
+          company_id?: string
+          errors?: Json | null
+          external_id?: string
+          platform?: string
+          received_at?: string
+          reported_at?: string
+          status?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "channel_statuses_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "channel_statuses_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       chatbot_context_cache: {
         Row: {
           company_id: string
@@ -1994,6 +2313,89 @@ export type Database = {
         Args: { p_company: string; p_now?: string; p_sections?: string[] }
         Returns: Json
       }
+      channel_app_secrets: {
+        Args: { p_app_id: string }
+        Returns: {
+          account_id: string
+          app_secret: string
+          external_id: string
+          platform: string
+          verify_token: string
+        }[]
+      }
+      channel_claim: {
+        Args: {
+          p_lease_seconds?: number
+          p_limit?: number
+          p_max_attempts?: number
+        }
+        Returns: {
+          access_token: string
+          account_id: string
+          attempts: number
+          company_id: string
+          external_id: string
+          id: string
+          kind: string
+          media: Json
+          platform: string
+          sender: string
+          sender_name: string
+          sent_at: string
+          text: string
+        }[]
+      }
+      channel_claim_outbox: {
+        Args: { p_lease_seconds?: number; p_limit?: number }
+        Returns: {
+          access_token: string
+          account_external_id: string
+          account_id: string
+          attempts: number
+          body: string
+          comment_id: string
+          company_id: string
+          id: string
+          platform: string
+          recipient: string
+          template_language: string
+          template_name: string
+          window_open: boolean
+        }[]
+      }
+      channel_done: {
+        Args: {
+          p_conversation?: string
+          p_media_sha256?: string
+          p_message: string
+          p_reply: string
+        }
+        Returns: string
+      }
+      channel_failed: {
+        Args: { p_error: string; p_message: string; p_retry_seconds?: number }
+        Returns: undefined
+      }
+      channel_receive: {
+        Args: { p_accounts: string[]; p_items: Json }
+        Returns: Json
+      }
+      channel_reply: {
+        Args: { p_company: string; p_conversation: string; p_text: string }
+        Returns: string
+      }
+      channel_send_failed: {
+        Args: { p_error: Json; p_outbox: string; p_retry_seconds?: number }
+        Returns: undefined
+      }
+      channel_sent: {
+        Args: {
+          p_external_id: string
+          p_outbox: string
+          p_via_template?: boolean
+        }
+        Returns: undefined
+      }
       chat_allowance: {
         Args: {
           p_address?: string
@@ -2247,6 +2649,22 @@ export type Database = {
         }[]
       }
       resolve_escalation: { Args: { p_escalation: string }; Returns: boolean }
+      set_channel_account: {
+        Args: {
+          p_access_token?: string
+          p_active?: boolean
+          p_app_id: string
+          p_app_secret?: string
+          p_company: string
+          p_external_id: string
+          p_name?: string
+          p_platform: string
+          p_template_language?: string
+          p_template_name?: string
+          p_verify_token?: string
+        }
+        Returns: string
+      }
       tag_documents_by_agent_keywords: {
         Args: { p_company: string; p_sources?: string[] }
         Returns: {

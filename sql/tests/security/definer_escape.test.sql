@@ -31,12 +31,15 @@ select results_eq($$
   order by 1
 $$, $$values ('private.botlive_settle_refund(text,uuid,text)'), ('private.botlive_verify_payment(text,uuid,text,text)'),
     ('private.botlive_verify_refund(text,uuid,text,text)'), ('private.business_today()'),
+    ('private.channel_reply(text,uuid,text)'),
     ('private.create_company(text,text,text,text)'), ('private.create_order(text,jsonb)'),
     ('private.draft_amounts(uuid)'), ('private.fold(text)'), ('private.is_member(uuid,text)'),
     ('private.log_activity(text,text,text,text,text,jsonb,uuid)'),
-    ('private.member_company_ids()'), ('private.status_label(text,text)'),
+    ('private.member_company_ids()'),
+    ('private.set_channel_account(text,text,text,text,text,text,text,text,text,text,boolean)'),
+    ('private.status_label(text,text)'),
     ('private.tag_documents_by_keywords(text,text[],text)'), ('private.toggle_live_mode(text,boolean)')$$,
-  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, the audited money decisions of a member (verify a proof, of an order or of a refund; settle a refund; not exposed by PostgREST), and the bodies of the five RPCs whose public entry points are security invoker since 20261206150000 (create_company, create_order, log_activity, tag_documents_by_keywords, toggle_live_mode: each checks its caller itself)');
+  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, the audited money decisions of a member (verify a proof, of an order or of a refund; settle a refund; not exposed by PostgREST), the bodies of the five RPCs whose public entry points are security invoker since 20261206150000 (create_company, create_order, log_activity, tag_documents_by_keywords, toggle_live_mode: each checks its caller itself), and the channels'' two (set_channel_account: an admin; channel_reply: a member)');
 select results_eq($$
   select p.oid::regprocedure::text
   from pg_catalog.pg_proc p
@@ -44,11 +47,13 @@ select results_eq($$
     and pg_catalog.has_function_privilege('authenticated', p.oid, 'execute')
   order by 1
 $$, $$values ('private.botlive_settle_refund(text,uuid,text)'), ('private.botlive_verify_payment(text,uuid,text,text)'),
-    ('private.botlive_verify_refund(text,uuid,text,text)'), ('private.create_company(text,text,text,text)'),
+    ('private.botlive_verify_refund(text,uuid,text,text)'), ('private.channel_reply(text,uuid,text)'),
+    ('private.create_company(text,text,text,text)'),
     ('private.create_order(text,jsonb)'), ('private.is_member(uuid,text)'),
     ('private.log_activity(text,text,text,text,text,jsonb,uuid)'), ('private.member_company_ids()'),
+    ('private.set_channel_account(text,text,text,text,text,text,text,text,text,text,boolean)'),
     ('private.tag_documents_by_keywords(text,text[],text)'), ('private.toggle_live_mode(text,boolean)')$$,
-  'of those, only the two membership checks, the three money decisions (each checks membership of the row''s company first) and the five RPC bodies (create_company: a signed-in caller; create_order, toggle_live_mode, tag_documents_by_keywords: an admin of the company; log_activity: a member) are security definer');
+  'of those, only the two membership checks, the three money decisions (each checks membership of the row''s company first) and the five RPC bodies (create_company: a signed-in caller; create_order, toggle_live_mode, tag_documents_by_keywords: an admin of the company; log_activity: a member) and the channels'' two (set_channel_account: an admin; channel_reply: a member) are security definer');
 select ok(not has_schema_privilege('anon', 'private', 'usage'), 'anon has no usage on schema private');
 
 set local role authenticated;
