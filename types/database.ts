@@ -2331,6 +2331,7 @@ export type Database = {
         }
         Returns: {
           access_token: string
+          account_external_id: string
           account_id: string
           attempts: number
           company_id: string
@@ -2365,7 +2366,7 @@ export type Database = {
       }
       channel_done: {
         Args: {
-          p_conversation?: string
+          p_conversation_key?: string
           p_media_sha256?: string
           p_message: string
           p_reply: string
@@ -2375,6 +2376,10 @@ export type Database = {
       channel_failed: {
         Args: { p_error: string; p_message: string; p_retry_seconds?: number }
         Returns: undefined
+      }
+      channel_media_seen: {
+        Args: { p_message: string; p_sha256: string }
+        Returns: boolean
       }
       channel_receive: {
         Args: { p_accounts: string[]; p_items: Json }

@@ -12,10 +12,6 @@
 -- Every step the function takes is one of the service_role functions below; what members and
 -- admins do goes through invoker entry points over `private` definers (the Advisor's rule).
 
-alter table public.conversations drop constraint conversations_channel_valid;
-alter table public.conversations add constraint conversations_channel_valid
-  check (channel in ('widget', 'botlive', 'assistant', 'whatsapp', 'messenger', 'instagram'));
-
 create table public.channel_accounts (
   id uuid primary key default gen_random_uuid(),
   company_id uuid not null references public.companies (id) on delete cascade,
@@ -84,6 +80,8 @@ create index channel_messages_account_id_sender_idx on public.channel_messages (
 create index channel_messages_unfinished_idx on public.channel_messages (sent_at, received_at)
   where status in ('pending', 'processing');
 create index channel_messages_conversation_id_idx on public.channel_messages (conversation_id);
+create index channel_messages_company_id_media_sha256_idx on public.channel_messages (company_id, media_sha256)
+  where media_sha256 is not null;
 
 create table public.channel_outbox (
   id uuid primary key default gen_random_uuid(),
@@ -413,8 +411,8 @@ $$;
 create function public.channel_claim(p_limit integer default 10, p_lease_seconds integer default 120,
   p_max_attempts integer default 5)
 returns table (
-  id uuid, company_id uuid, account_id uuid, platform text, external_id text, sender text, sender_name text,
-  kind text, text text, media jsonb, sent_at timestamptz, attempts integer, access_token text
+  id uuid, company_id uuid, account_id uuid, platform text, account_external_id text, external_id text, sender text,
+  sender_name text, kind text, text text, media jsonb, sent_at timestamptz, attempts integer, access_token text
 )
 language plpgsql
 volatile
@@ -461,9 +459,10 @@ begin
      where m.id = due.id
     returning m.*
   )
-  select c.id, c.company_id, c.account_id, c.platform, c.external_id, c.sender, c.sender_name, c.kind, c.text,
-         c.media, c.sent_at, c.attempts, s.access_token
+  select c.id, c.company_id, c.account_id, c.platform, a.external_id, c.external_id, c.sender, c.sender_name, c.kind,
+         c.text, c.media, c.sent_at, c.attempts, s.access_token
     from claimed c
+    join public.channel_accounts a on a.id = c.account_id
     join private.channel_secrets s on s.account_id = c.account_id
    order by c.sent_at, c.received_at;
 end;
@@ -473,9 +472,11 @@ $$;
  * A message processed: done, with the reply to send (none: nothing goes out, e.g. an escalated
  * conversation) queued in the outbox in the same transaction, once per message whatever the
  * retries (unique on in_reply_to). A comment's reply is a private reply to that comment.
- * p_media_sha256: the hash of the media bytes checked. Only the run holding the lease may finish.
+ * p_conversation_key: Botlive's conversation id for this customer (the message is linked to it,
+ * so that a member can answer from the dashboard); p_media_sha256: the hash of the media bytes
+ * checked. Only a run that claimed the message may finish it.
  */
-create function public.channel_done(p_message uuid, p_reply text, p_conversation uuid default null,
+create function public.channel_done(p_message uuid, p_reply text, p_conversation_key text default null,
   p_media_sha256 text default null)
 returns uuid
 language plpgsql
@@ -489,7 +490,10 @@ declare
 begin
   update public.channel_messages m
      set status = 'done', processed_at = now(), lease_until = null, last_error = null,
-         conversation_id = coalesce(p_conversation, m.conversation_id),
+         conversation_id = coalesce((
+           select c.id from public.conversations c
+            where c.company_id = m.company_id and c.channel = 'botlive' and c.external_id = p_conversation_key
+         ), m.conversation_id),
          media_sha256 = coalesce(p_media_sha256, m.media_sha256)
    where m.id = p_message and m.status = 'processing'
   returning * into v_message;
@@ -511,6 +515,25 @@ begin
   returning id into v_outbox;
   return v_outbox;
 end;
+$$;
+
+/**
+ * Whether this image or document was already received by the company in an earlier message
+ * (its sha256): a payment screenshot sent again is the same proof, not a second payment.
+ */
+create function public.channel_media_seen(p_message uuid, p_sha256 text)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1
+      from public.channel_messages m
+      join public.channel_messages other on other.company_id = m.company_id and other.media_sha256 = p_sha256
+     where m.id = p_message and other.id <> m.id and other.status = 'done'
+  )
 $$;
 
 /** A processing run failed on this message: back to pending after a wait, the error kept. */
@@ -689,10 +712,12 @@ grant execute on function public.channel_reply(text, uuid, text) to authenticate
 
 revoke all on function private.channel_status_rank(text), private.channel_apply_statuses(text, text) from public;
 revoke all on function public.channel_app_secrets(text), public.channel_receive(uuid[], jsonb),
-  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, uuid, text),
+  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, text, text),
+  public.channel_media_seen(uuid, text),
   public.channel_failed(uuid, text, integer), public.channel_claim_outbox(integer, integer),
   public.channel_sent(uuid, text, boolean), public.channel_send_failed(uuid, jsonb, integer) from public;
 grant execute on function public.channel_app_secrets(text), public.channel_receive(uuid[], jsonb),
-  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, uuid, text),
+  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, text, text),
+  public.channel_media_seen(uuid, text),
   public.channel_failed(uuid, text, integer), public.channel_claim_outbox(integer, integer),
   public.channel_sent(uuid, text, boolean), public.channel_send_failed(uuid, jsonb, integer) to service_role;

@@ -3,7 +3,7 @@
 -- delivery statuses that never go backwards; per actor: owner, admin, member, another company's
 -- member, anon, service_role. (Two sessions claiming at once: tests/e2e/channels_test.ts.)
 begin;
-select plan(47);
+select plan(49);
 
 select * from tests.two_companies() \gset
 
@@ -79,9 +79,11 @@ select results_eq($$select external_id from public.channel_claim(10) order by 1$
 select is_empty($$select 1 from public.channel_claim(10)$$, 'nothing else is claimable while they are processed');
 select id as m1 from public.channel_messages where external_id = 'wamid.1' \gset
 select id as m3 from public.channel_messages where external_id = 'wamid.3' \gset
-select public.channel_done(:'m1', 'Bonjour Awa !') as out1 \gset
+select public.channel_done(:'m1', 'Bonjour Awa !', null, repeat('a', 64)) as out1 \gset
 select ok(:'out1' is not null, 'a processed message queues its reply');
 select is(public.channel_done(:'m1', 'Bonjour Awa !'), null, 'finishing it twice queues nothing more');
+select is(public.channel_media_seen(:'m3', repeat('a', 64)), true, 'a screenshot already received by the company is recognised');
+select is(public.channel_media_seen(:'m1', repeat('a', 64)), false, 'not against itself');
 select results_eq($$select external_id from public.channel_claim(10)$$, $$values ('wamid.2')$$,
   'then the next of that conversation');
 select id as m2 from public.channel_messages where external_id = 'wamid.2' \gset
@@ -128,7 +130,7 @@ select results_eq($$select status, error -> 'errors' -> 0 ->> 'code' from public
 -- A member's reply goes through the same outbox; a send that never finished becomes unknown.
 select tests.reset_role();
 insert into public.conversations (id, company_id, channel, external_id)
-values ('c0000000-0000-4000-8000-000000000001', :'company_a', 'whatsapp', 'wa:221770000001');
+values ('c0000000-0000-4000-8000-000000000001', :'company_a', 'botlive', 'whatsapp:221770000001');
 update public.channel_messages set conversation_id = 'c0000000-0000-4000-8000-000000000001', sent_at = now()
  where external_id in ('wamid.1', 'wamid.2');
 select tests.act_as(:'member_a');

@@ -1,0 +1,124 @@
+/**
+ * `channels`: the webhook Meta calls for a shop's WhatsApp number, Facebook page or Instagram
+ * account, at /functions/v1/channels/<Meta app id> (verify_jwt off: the signature is the gate).
+ *
+ *   GET  ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…   Meta's verification: the
+ *        challenge echoed when the token is one of the app's accounts' (constant time), else 403.
+ *   POST the webhook: the signature (X-Hub-Signature-256, HMAC-SHA256 of the raw bytes with the
+ *        app secret) checked before the body is even parsed; 401 and nothing stored otherwise.
+ *        Its messages, comments and statuses go to the inbox in one short transaction, then 200;
+ *        Botlive's answers and the sends run after the answer (EdgeRuntime.waitUntil).
+ *   POST /channels/sweep (the secret key): the same processing, for a scheduler (Supabase Cron)
+ *        to pick up what a stopped run left.
+ */
+import type { Authenticate } from "../_shared/auth.ts";
+import type { Db } from "../_shared/db.ts";
+import { HttpError, json, serveJson } from "../_shared/http.ts";
+import { sameToken, verifySignature } from "../_shared/channels/signature.ts";
+import { parseWebhook } from "../_shared/channels/webhook.ts";
+import type { ChannelWorker } from "./worker.ts";
+
+/** Meta's payloads are at most 3 MB. */
+export const CHANNELS_MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface ChannelsDeps {
+  db: Db;
+  auth: Authenticate;
+  worker: ChannelWorker;
+  /** Keeps work going after the response (EdgeRuntime.waitUntil on Supabase). */
+  waitUntil: (work: Promise<unknown>) => void;
+}
+
+interface AppAccount {
+  account_id: string;
+  platform: string;
+  external_id: string;
+  verify_token: string;
+  app_secret: string;
+}
+
+const APP_ID = /^[0-9]{1,40}$/;
+
+export function createHandler(deps: ChannelsDeps) {
+  const { db } = deps;
+  const appAccounts = (appId: string) =>
+    db.asService((tx) => tx<AppAccount[]>`select * from public.channel_app_secrets(${appId})`);
+
+  return serveJson({ name: "channels", methods: ["GET", "POST"] }, async function (req) {
+    const url = new URL(req.url);
+    const target = url.pathname.replace(/^\/channels\/?/, "").replace(/\/$/, "");
+
+    if (target === "sweep") {
+      if (req.method !== "POST") throw new HttpError("method_not_allowed", "channels: sweep is a POST");
+      await deps.auth(req, ["secret"]);
+      return json(200, await deps.worker.drain());
+    }
+    if (!APP_ID.test(target)) {
+      throw new HttpError("not_found", "channels: the webhook URL is /functions/v1/channels/<your Meta app id>");
+    }
+
+    if (req.method === "GET") {
+      const token = url.searchParams.get("hub.verify_token") ?? "";
+      const challenge = url.searchParams.get("hub.challenge") ?? "";
+      const accounts = url.searchParams.get("hub.mode") === "subscribe" && token ? await appAccounts(target) : [];
+      // Every account is compared, so the time does not tell which one matched.
+      const known = accounts.map((a) => sameToken(token, a.verify_token)).includes(true);
+      if (!known) throw new HttpError("forbidden", "channels: the verify token does not match");
+      return new Response(challenge, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+
+    const raw = await readRaw(req);
+    const accounts = await appAccounts(target);
+    const secrets = [...new Set(accounts.map((a) => a.app_secret))];
+    const matched = await verifySignature(raw, req.headers.get("x-hub-signature-256"), secrets);
+    if (matched < 0) throw new HttpError("unauthorized", "channels: invalid or missing X-Hub-Signature-256");
+    // Routed only to the accounts this secret belongs to: a payload signed by one app never
+    // reaches another app's shop, whatever ids it names.
+    const signedFor = accounts.filter((a) => sameToken(a.app_secret, secrets[matched])).map((a) => a.account_id);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      throw new HttpError("invalid_json", "channels: the body is not JSON");
+    }
+    const parsed = parseWebhook(body);
+    const items = { messages: parsed.messages, statuses: parsed.statuses, comments: parsed.comments };
+    const [{ received }] = await db.asService((tx) =>
+      tx<{ received: Record<string, unknown> }[]>`
+        select public.channel_receive(${signedFor}::uuid[], ${tx.json(items as never)}) as received`
+    );
+    if (((received.new as unknown[]) ?? []).length > 0) {
+      deps.waitUntil(deps.worker.drain().catch((error) => {
+        console.error(`channels: processing after the ack failed (${error instanceof Error ? error.name : "error"})`);
+      }));
+    }
+    return json(200, { received, skipped: parsed.skipped.length });
+  });
+}
+
+/** The body's bytes, refused past 3 MB (413) before reading more. */
+async function readRaw(req: Request): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > CHANNELS_MAX_BODY_BYTES) {
+    throw new HttpError("payload_too_large", "channels: a webhook body is at most 3 MB");
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > CHANNELS_MAX_BODY_BYTES) {
+        throw new HttpError("payload_too_large", "channels: a webhook body is at most 3 MB");
+      }
+      chunks.push(chunk);
+    }
+  }
+  const raw = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    raw.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return raw;
+}
