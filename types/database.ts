@@ -443,6 +443,7 @@ export type Database = {
         Row: {
           account_id: string
           attempts: number
+          claimed_at: string | null
           company_id: string
           conversation_id: string | null
           external_id: string
@@ -464,6 +465,7 @@ export type Database = {
         Insert: {
           account_id: string
           attempts?: number
+          claimed_at?: string | null
           company_id: string
           conversation_id?: string | null
           external_id: string
@@ -485,6 +487,7 @@ export type Database = {
         Update: {
           account_id?: string
           attempts?: number
+          claimed_at?: string | null
           company_id?: string
           conversation_id?: string | null
           external_id?: string
@@ -658,33 +661,40 @@ export type Database = {
       }
       channel_statuses: {
         Row: {
+          account_id: string
           company_id: string
           errors: Json | null
           external_id: string
-          platform: string
           received_at: string
           reported_at: string
           status: string
         }
         Insert: {
+          account_id: string
           company_id: string
           errors?: Json | null
           external_id: string
-          platform: string
           received_at?: string
           reported_at: string
           status: string
         }
         Update: {
+          account_id?: string
           company_id?: string
           errors?: Json | null
           external_id?: string
-          platform?: string
           received_at?: string
           reported_at?: string
           status?: string
         }
         Relationships: [
+          {
+            foreignKeyName: "channel_statuses_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "channel_accounts"
+            referencedColumns: ["id"]
+          },
           {
             foreignKeyName: "channel_statuses_company_id_fkey"
             columns: ["company_id"]
@@ -2316,11 +2326,7 @@ export type Database = {
       channel_app_secrets: {
         Args: { p_app_id: string }
         Returns: {
-          account_id: string
           app_secret: string
-          external_id: string
-          platform: string
-          verify_token: string
         }[]
       }
       channel_claim: {
@@ -2328,6 +2334,7 @@ export type Database = {
           p_lease_seconds?: number
           p_limit?: number
           p_max_attempts?: number
+          p_turns_per_minute?: number
         }
         Returns: {
           access_token: string
@@ -2366,6 +2373,7 @@ export type Database = {
       }
       channel_done: {
         Args: {
+          p_attempt: number
           p_conversation_key?: string
           p_media_sha256?: string
           p_message: string
@@ -2374,7 +2382,12 @@ export type Database = {
         Returns: string
       }
       channel_failed: {
-        Args: { p_error: string; p_message: string; p_retry_seconds?: number }
+        Args: {
+          p_attempt: number
+          p_error: string
+          p_message: string
+          p_retry_seconds?: number
+        }
         Returns: undefined
       }
       channel_media_seen: {
@@ -2382,7 +2395,7 @@ export type Database = {
         Returns: boolean
       }
       channel_receive: {
-        Args: { p_accounts: string[]; p_items: Json }
+        Args: { p_app_id: string; p_app_secret: string; p_items: Json }
         Returns: Json
       }
       channel_reply: {
@@ -2400,6 +2413,12 @@ export type Database = {
           p_via_template?: boolean
         }
         Returns: undefined
+      }
+      channel_verify_tokens: {
+        Args: { p_app_id: string }
+        Returns: {
+          verify_token: string
+        }[]
       }
       chat_allowance: {
         Args: {

@@ -29,6 +29,12 @@ const runtime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unknown
 Deno.serve(createHandler({
   db,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
-  worker: createChannelWorker({ db, graph, turn }),
+  worker: createChannelWorker({
+    db,
+    graph,
+    turn,
+    // The operator's budget, not the shop's: each Botlive turn costs model calls.
+    turnsPerMinute: Number(env.raw.CHANNELS_TURNS_PER_MINUTE ?? "60") || 60,
+  }),
   waitUntil: (work) => runtime ? runtime.waitUntil(work) : void work,
 }));

@@ -37,6 +37,8 @@ export interface WorkerDeps {
   leaseSeconds?: number;
   /** Attempts before a message is dead-lettered (the shop sees it). */
   maxAttempts?: number;
+  /** Botlive turns a company may start per minute through its channels (ours, not the shop's to raise). */
+  turnsPerMinute?: number;
 }
 
 export interface DrainResult {
@@ -99,8 +101,9 @@ const MAX_MEDIA_BYTES = 10 * 1024 * 1024;
 
 export function createChannelWorker(deps: WorkerDeps) {
   const batch = deps.batch ?? 10;
-  const leaseSeconds = deps.leaseSeconds ?? 120;
+  const leaseSeconds = deps.leaseSeconds ?? 60;
   const maxAttempts = deps.maxAttempts ?? 5;
+  const turnsPerMinute = deps.turnsPerMinute ?? 60;
   const { db, graph } = deps;
 
   const account = (row: { platform: Platform; account_external_id: string; access_token: string }): GraphAccount => ({
@@ -117,6 +120,8 @@ export function createChannelWorker(deps: WorkerDeps) {
       let reply: string;
       if (message.kind === "comment" || message.kind === "live_comment") {
         reply = ordersSomething(message.text ?? "") ? COMMENT_REPLY : "";
+      } else if (message.kind === "reaction") {
+        reply = ""; // a 👍 on the bot's message (or its removal) needs no answer
       } else if (["text", "interactive", "button"].includes(message.kind) && message.text) {
         reply = (await turn(message, conversationKey, message.text)).reply;
       } else if (message.kind === "image" || message.kind === "document") {
@@ -139,7 +144,7 @@ export function createChannelWorker(deps: WorkerDeps) {
         reply = UNREADABLE;
       }
       await db.asService((tx) =>
-        tx`select public.channel_done(${message.id}, ${reply}, ${conversationKey}, ${sha256})`
+        tx`select public.channel_done(${message.id}, ${message.attempts}, ${reply}, ${conversationKey}, ${sha256})`
       );
       return true;
     } catch (error) {
@@ -147,7 +152,7 @@ export function createChannelWorker(deps: WorkerDeps) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "failed";
       console.error(`channels: message ${message.id} failed (attempt ${message.attempts}): ${error instanceof Error ? error.name : "error"}`);
       await db.asService((tx) =>
-        tx`select public.channel_failed(${message.id}, ${reason}, ${backoffSeconds(message.attempts)})`
+        tx`select public.channel_failed(${message.id}, ${message.attempts}, ${reason}, ${backoffSeconds(message.attempts)})`
       );
       return false;
     }
@@ -237,15 +242,26 @@ export function createChannelWorker(deps: WorkerDeps) {
     }
   }
 
-  async function round(): Promise<DrainResult> {
-    const claimed = await db.asService((tx) =>
-      tx<Claimed[]>`select * from public.channel_claim(${batch}, ${leaseSeconds}, ${maxAttempts})`
-    );
-    const done = await Promise.all(claimed.map(processOne));
+  /** Claims what is due in the outbox and sends it; the counts of sends made and refused. */
+  async function sendDue(): Promise<boolean[]> {
     const due = await db.asService((tx) =>
       tx<Due[]>`select * from public.channel_claim_outbox(${batch}, ${Math.max(30, Math.ceil(leaseSeconds / 2))})`
     );
-    const sends = await Promise.all(due.map(sendOne));
+    return await Promise.all(due.map(sendOne));
+  }
+
+  async function round(): Promise<DrainResult> {
+    const claimed = await db.asService((tx) =>
+      tx<Claimed[]>`select * from public.channel_claim(${batch}, ${leaseSeconds}, ${maxAttempts}, ${turnsPerMinute})`
+    );
+    const sends: boolean[] = [];
+    // Each reply goes out as soon as its message is done, not after the slowest turn of the batch.
+    const done = await Promise.all(claimed.map(async (message) => {
+      const ok = await processOne(message);
+      if (ok) sends.push(...await sendDue());
+      return ok;
+    }));
+    sends.push(...await sendDue());
     return {
       processed: done.filter(Boolean).length,
       failed: done.filter((ok) => !ok).length,

@@ -36,8 +36,6 @@ async function eachLine(stream: ReadableStream<Uint8Array>, onLine: (line: strin
 export async function killedMidProcessing(relay: Relay, options: KillOptions) {
   const { customers } = options;
   const db = relay.shop.db;
-  const [account] = await db.sql<{ id: string }[]>`
-    select id::text from public.channel_accounts where external_id = ${relay.accounts.whatsapp}`;
   const start = Date.now() - customers.length * 1000;
   const messages = customers.map((from, i) => ({
     platform: "whatsapp",
@@ -51,7 +49,7 @@ export async function killedMidProcessing(relay: Relay, options: KillOptions) {
   }));
   const [{ received }] = await db.asService((tx) =>
     tx<{ received: { new: string[] } }[]>`
-      select public.channel_receive(${[account.id]}::uuid[], ${tx.json({ messages } as never)}) as received`
+      select public.channel_receive(${relay.app.id}, ${relay.app.secret}, ${tx.json({ messages } as never)}) as received`
   );
   const ids = received.new;
   if (ids.length !== customers.length) {

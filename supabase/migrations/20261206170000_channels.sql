@@ -51,7 +51,8 @@ create table public.channel_messages (
   company_id uuid not null references public.companies (id) on delete cascade,
   account_id uuid not null references public.channel_accounts (id) on delete cascade,
   platform text not null,
-  -- wamid… / mid… / a comment's id: Meta delivers at least once; this decides exactly once.
+  -- wamid… / mid… / a comment's id: Meta delivers at least once; this decides exactly once
+  -- (per account: another tenant's payload naming the same id never shadows this one).
   external_id text not null constraint channel_messages_external_id_length check (length(external_id) between 1 and 300),
   sender text not null constraint channel_messages_sender_length check (length(sender) between 1 and 200),
   sender_name text constraint channel_messages_sender_name_length check (length(sender_name) <= 200),
@@ -70,13 +71,16 @@ create table public.channel_messages (
   attempts integer not null default 0,
   -- processing: the lease of the run that claimed it; pending after a failure: not before then.
   lease_until timestamptz,
+  -- When a run last took it: the company's turns per minute are counted from it.
+  claimed_at timestamptz,
   last_error text constraint channel_messages_last_error_length check (length(last_error) <= 1000),
   conversation_id uuid references public.conversations (id) on delete set null,
   processed_at timestamptz,
-  constraint channel_messages_platform_external_id_key unique (platform, external_id)
+  constraint channel_messages_account_id_external_id_key unique (account_id, external_id)
 );
 create index channel_messages_company_id_received_at_idx on public.channel_messages (company_id, received_at desc);
 create index channel_messages_account_id_sender_idx on public.channel_messages (account_id, sender, sent_at, received_at);
+create index channel_messages_claimed_at_idx on public.channel_messages (claimed_at) where claimed_at is not null;
 create index channel_messages_unfinished_idx on public.channel_messages (sent_at, received_at)
   where status in ('pending', 'processing');
 create index channel_messages_conversation_id_idx on public.channel_messages (conversation_id);
@@ -111,11 +115,10 @@ create table public.channel_outbox (
   updated_at timestamptz not null default now(),
   constraint channel_outbox_target check ((recipient is null) <> (comment_id is null)),
   constraint channel_outbox_in_reply_to_key unique (in_reply_to),
-  constraint channel_outbox_platform_external_id_key unique (platform, external_id),
-  constraint channel_outbox_platform_comment_id_key unique (platform, comment_id)
+  constraint channel_outbox_account_id_external_id_key unique (account_id, external_id),
+  constraint channel_outbox_account_id_comment_id_key unique (account_id, comment_id)
 );
 create index channel_outbox_company_id_created_at_idx on public.channel_outbox (company_id, created_at desc);
-create index channel_outbox_account_id_idx on public.channel_outbox (account_id);
 create index channel_outbox_author_idx on public.channel_outbox (author);
 create index channel_outbox_conversation_id_idx on public.channel_outbox (conversation_id);
 create index channel_outbox_due_idx on public.channel_outbox (next_attempt_at) where status in ('pending', 'sending');
@@ -127,14 +130,14 @@ create trigger channel_outbox_touch_updated_at
 -- a late `sent` never downgrades `read`, and a status that arrives before the send is recorded
 -- still counts once it is.
 create table public.channel_statuses (
-  platform text not null,
-  external_id text not null,
+  account_id uuid not null references public.channel_accounts (id) on delete cascade,
+  external_id text not null constraint channel_statuses_external_id_length check (length(external_id) between 1 and 300),
   status text not null constraint channel_statuses_status_valid check (status in ('sent', 'delivered', 'read', 'failed')),
   company_id uuid not null references public.companies (id) on delete cascade,
   reported_at timestamptz not null,
   errors jsonb constraint channel_statuses_errors_array check (jsonb_typeof(errors) = 'array'),
   received_at timestamptz not null default now(),
-  primary key (platform, external_id, status)
+  primary key (account_id, external_id, status)
 );
 create index channel_statuses_company_id_idx on public.channel_statuses (company_id);
 
@@ -171,8 +174,8 @@ as $$
     else null end
 $$;
 
-/** The outbox row of (platform, external id) takes the highest status reported for it. */
-create function private.channel_apply_statuses(p_platform text, p_external_id text)
+/** The outbox row of (account, external id) takes the highest status reported for it. */
+create function private.channel_apply_statuses(p_account uuid, p_external_id text)
 returns void
 language sql
 volatile
@@ -186,19 +189,23 @@ as $$
     from (
       select s.status, s.errors
         from public.channel_statuses s
-       where s.platform = p_platform and s.external_id = p_external_id
+       where s.account_id = p_account and s.external_id = p_external_id
        order by private.channel_status_rank(s.status) desc
        limit 1
     ) best
-   where o.platform = p_platform and o.external_id = p_external_id
+   where o.account_id = p_account and o.external_id = p_external_id
      and private.channel_status_rank(best.status) > private.channel_status_rank(o.status)
 $$;
 
 /**
  * An admin registers (or updates) a channel account of the company with its secrets. Secrets
- * left null on an update keep their value; nobody reads them back (only the service's webhook
- * and sender functions use them). An account registered by another company is refused without
- * saying which. Definer: members have no write grant on accounts and nobody on the secrets.
+ * left null on an update keep their value (a template name too; '' clears it); nobody reads them
+ * back (only the service's webhook and sender functions use them). Every value is checked here
+ * first, so that no constraint's error ever quotes a row with its secrets. An account registered
+ * by another company is refused without saying which; so is a Meta app already registered by
+ * another company with another app secret (a webhook's signature is checked against the app's
+ * secrets: nobody may add theirs to a shop's app), and an app has at most two secrets at once
+ * (a rotation). Definer: members have no write grant on accounts and nobody on the secrets.
  */
 create function private.set_channel_account(
   p_company text,
@@ -222,32 +229,75 @@ as $$
 declare
   v_company uuid := private.resolve_company(p_company);
   v_account public.channel_accounts;
+  v_secret text;
 begin
   if not private.is_member(v_company, 'admin') and coalesce((select auth.role()), '') <> 'service_role' then
     raise exception 'set_channel_account: only an admin or owner of % manages its channels', p_company
       using errcode = '42501';
   end if;
+  if p_platform is null or p_platform not in ('whatsapp', 'messenger', 'instagram') then
+    raise exception 'set_channel_account: the platform is whatsapp, messenger or instagram' using errcode = '22023';
+  end if;
+  if p_external_id is null or p_external_id !~ '^[0-9]{1,40}$' or p_app_id is null or p_app_id !~ '^[0-9]{1,40}$' then
+    raise exception 'set_channel_account: the account id and the app id are Meta ids (digits)' using errcode = '22023';
+  end if;
+  if length(p_verify_token) not between 16 and 200 or length(p_app_secret) not between 16 and 200
+    or length(p_access_token) not between 16 and 1000 then
+    raise exception 'set_channel_account: a verify token or app secret is 16 to 200 characters, an access token 16 to 1,000'
+      using errcode = '22023';
+  end if;
+  if length(p_name) > 200 or (nullif(p_template_name, '') !~ '^[a-z0-9_]{1,512}$')
+    or p_template_language !~ '^[a-z]{2}(_[A-Z]{2})?$' then
+    raise exception 'set_channel_account: a name is at most 200 characters, a template name lowercase letters, digits and _, a language like fr or pt_BR'
+      using errcode = '22023';
+  end if;
+
   select * into v_account from public.channel_accounts a
    where a.platform = p_platform and a.external_id = p_external_id
    for update;
   if found and v_account.company_id <> v_company then
     raise exception 'set_channel_account: this % account is already registered', p_platform using errcode = '23505';
   end if;
-  if not found then
-    if p_verify_token is null or p_app_secret is null or p_access_token is null then
-      raise exception 'set_channel_account: a new account needs its verify token, app secret and access token'
-        using errcode = '22023';
-    end if;
+  if not found and (p_verify_token is null or p_app_secret is null or p_access_token is null) then
+    raise exception 'set_channel_account: a new account needs its verify token, app secret and access token'
+      using errcode = '22023';
+  end if;
+
+  -- The app's secrets, this account's excluded: another company's must include ours; two at most.
+  v_secret := coalesce(p_app_secret, (select s.app_secret from private.channel_secrets s where s.account_id = v_account.id));
+  perform pg_advisory_xact_lock(hashtext('channel_app:' || p_app_id));
+  if exists (
+    select 1 from public.channel_accounts a join private.channel_secrets s on s.account_id = a.id
+     where a.app_id = p_app_id and a.company_id <> v_company and a.id is distinct from v_account.id
+  ) and not exists (
+    select 1 from public.channel_accounts a join private.channel_secrets s on s.account_id = a.id
+     where a.app_id = p_app_id and a.company_id <> v_company and s.app_secret = v_secret
+  ) then
+    raise exception 'set_channel_account: this Meta app is registered with another app secret' using errcode = '23505';
+  end if;
+  if (
+    select count(distinct x.secret) from (
+      select s.app_secret as secret from public.channel_accounts a join private.channel_secrets s on s.account_id = a.id
+       where a.app_id = p_app_id and a.id is distinct from v_account.id
+      union all select v_secret
+    ) x
+  ) > 2 then
+    raise exception 'set_channel_account: a Meta app has at most two app secrets at once (update its accounts to rotate)'
+      using errcode = '23505';
+  end if;
+
+  if v_account.id is null then
     insert into public.channel_accounts (company_id, platform, external_id, app_id, name, template_name,
       template_language, is_active)
-    values (v_company, p_platform, p_external_id, p_app_id, p_name, p_template_name,
+    values (v_company, p_platform, p_external_id, p_app_id, p_name, nullif(p_template_name, ''),
       coalesce(p_template_language, 'fr'), coalesce(p_active, true))
     returning * into v_account;
     insert into private.channel_secrets (account_id, verify_token, app_secret, access_token)
     values (v_account.id, p_verify_token, p_app_secret, p_access_token);
   else
     update public.channel_accounts a
-       set app_id = p_app_id, name = coalesce(p_name, a.name), template_name = p_template_name,
+       set app_id = p_app_id, name = coalesce(p_name, a.name),
+           template_name = case when p_template_name is null then a.template_name else nullif(p_template_name, '') end,
            template_language = coalesce(p_template_language, a.template_language),
            is_active = coalesce(p_active, a.is_active)
      where a.id = v_account.id;
@@ -293,34 +343,50 @@ grant execute on function public.set_channel_account(text, text, text, text, tex
   to authenticated, service_role;
 
 /**
- * The webhook's view of an app: its active accounts with their verify token and app secret, to
- * answer Meta's verification GET and to check a POST's signature before reading it.
+ * The webhook's view of an app: its app secrets (two at most, set_channel_account sees to it),
+ * to check a POST's signature before reading it.
  */
 create function public.channel_app_secrets(p_app_id text)
-returns table (account_id uuid, platform text, external_id text, verify_token text, app_secret text)
+returns table (app_secret text)
 language sql
 stable
 security definer
 set search_path = ''
 as $$
-  select a.id, a.platform, a.external_id, s.verify_token, s.app_secret
+  select distinct s.app_secret
     from public.channel_accounts a
     join private.channel_secrets s on s.account_id = a.id
    where a.app_id = p_app_id and a.is_active
-   order by a.created_at, a.id
-   limit 20
+   limit 5
+$$;
+
+/** The app's verify tokens, for Meta's verification GET (compared in constant time by the function). */
+create function public.channel_verify_tokens(p_app_id text)
+returns table (verify_token text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select distinct s.verify_token
+    from public.channel_accounts a
+    join private.channel_secrets s on s.account_id = a.id
+   where a.app_id = p_app_id and a.is_active
 $$;
 
 /**
- * One webhook's items into the inbox, in one short transaction; `p_accounts` are the accounts
- * whose app secret signed the body (an item naming any other account is dropped, counted).
+ * One webhook's items into the inbox, in one short transaction. p_app_secret is the secret whose
+ * signature the function checked: items are routed only to the app's active accounts holding
+ * that secret (an item naming any other account is dropped, counted as unrouted).
  * p_items: { messages: [{platform, account, id, from, name, at, kind, text, reply_id, media,
  * context_id}], statuses: [{platform, account, id, status, at, errors}], comments: [{platform,
  * account, id, from, username, text, media_id, live, at}] } as the function parsed them.
- * Each item in its own savepoint: one that fails never drops the others. Duplicates (Meta
- * delivers at least once) are skipped by the unique key, never by a check first.
+ * Set-based: an item that would break a rule (an id too long, an unknown kind) is left out and
+ * counted as failed, never dropping the others; duplicates (Meta delivers at least once) are
+ * skipped by the unique key, never by a check first. A message's time is Meta's, kept within
+ * the last 7 days and not in the future (it orders the queue).
  */
-create function public.channel_receive(p_accounts uuid[], p_items jsonb)
+create function public.channel_receive(p_app_id text, p_app_secret text, p_items jsonb)
 returns jsonb
 language plpgsql
 volatile
@@ -328,76 +394,113 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_item jsonb;
-  v_account public.channel_accounts;
-  v_id uuid;
-  v_new uuid[] := '{}';
-  v_duplicates integer := 0;
-  v_unrouted integer := 0;
-  v_failed integer := 0;
+  v_total integer;
+  v_valid integer;
+  v_unrouted integer;
+  v_new uuid[];
   v_statuses integer := 0;
-  v_kind text;
+  v_status_total integer;
+  v_status_routed integer;
+  v_pair record;
 begin
-  for v_item in
-    select m || jsonb_build_object('_type', 'message') from jsonb_array_elements(coalesce(p_items -> 'messages', '[]')) m
-    union all
-    select c || jsonb_build_object('_type', 'comment') from jsonb_array_elements(coalesce(p_items -> 'comments', '[]')) c
+  if to_regclass('pg_temp.channel_items') is null then
+    create temporary table channel_items (
+      account_id uuid, company_id uuid, platform text, external_id text, sender text, sender_name text, kind text,
+      text text, media jsonb, sent_at timestamptz, routed boolean, valid boolean
+    ) on commit drop;
+  else
+    truncate pg_temp.channel_items;
+  end if;
+
+  insert into pg_temp.channel_items
+  select a.id, a.company_id, i.platform, i.external_id, i.sender, i.sender_name, i.kind, i.text, i.media, i.sent_at,
+         a.id is not null,
+         length(i.external_id) between 1 and 300 and length(i.sender) between 1 and 200
+           and coalesce(length(i.sender_name), 0) <= 200 and i.kind in (
+             'text', 'interactive', 'button', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'reaction',
+             'unsupported', 'comment', 'live_comment')
+           and i.sent_at is not null
+    from (
+      select m ->> 'platform' as platform, m ->> 'account' as account, m ->> 'id' as external_id, m ->> 'from' as sender,
+             m ->> 'name' as sender_name, m ->> 'kind' as kind, left(m ->> 'text', 4096) as text,
+             jsonb_strip_nulls(jsonb_build_object('media', m -> 'media', 'reply_id', m ->> 'reply_id',
+               'context_id', m ->> 'context_id')) as media,
+             private.channel_time(m ->> 'at') as sent_at
+        from jsonb_array_elements(coalesce(p_items -> 'messages', '[]')) m
+      union all
+      select c ->> 'platform', c ->> 'account', c ->> 'id', c ->> 'from', c ->> 'username',
+             case when c ->> 'live' = 'true' then 'live_comment' else 'comment' end, left(c ->> 'text', 4096),
+             jsonb_strip_nulls(jsonb_build_object('media_id', c ->> 'media_id')),
+             private.channel_time(c ->> 'at')
+        from jsonb_array_elements(coalesce(p_items -> 'comments', '[]')) c
+    ) i
+    left join (
+      public.channel_accounts a join private.channel_secrets s on s.account_id = a.id and s.app_secret = p_app_secret
+    ) on a.app_id = p_app_id and a.is_active and a.platform = i.platform and a.external_id = i.account;
+
+  select count(*), count(*) filter (where routed and valid), count(*) filter (where not routed)
+    into v_total, v_valid, v_unrouted from pg_temp.channel_items;
+
+  with inserted as (
+    insert into public.channel_messages (company_id, account_id, platform, external_id, sender, sender_name, kind,
+      text, media, sent_at)
+    select company_id, account_id, platform, external_id, sender, sender_name, kind, text, media, sent_at
+      from pg_temp.channel_items
+     where routed and valid
+    on conflict (account_id, external_id) do nothing
+    returning id
+  )
+  select coalesce(array_agg(id), '{}') into v_new from inserted;
+
+  -- Statuses: each (account, id, status) once; then each message's outbox row takes the highest.
+  with items as (
+    select a.id as account_id, a.company_id, s ->> 'id' as external_id, s ->> 'status' as status,
+           private.channel_time(s ->> 'at') as reported_at,
+           case when jsonb_typeof(s -> 'errors') = 'array' then s -> 'errors' end as errors
+      from jsonb_array_elements(coalesce(p_items -> 'statuses', '[]')) s
+      left join (
+        public.channel_accounts a join private.channel_secrets x on x.account_id = a.id and x.app_secret = p_app_secret
+      ) on a.app_id = p_app_id and a.is_active and a.platform = s ->> 'platform' and a.external_id = s ->> 'account'
+  ), counted as (
+    select count(*) as total, count(*) filter (where account_id is not null) as routed from items
+  ), inserted as (
+    insert into public.channel_statuses (account_id, external_id, status, company_id, reported_at, errors)
+    select account_id, external_id, status, company_id, coalesce(reported_at, now()), errors
+      from items
+     where account_id is not null and length(external_id) between 1 and 300
+       and status in ('sent', 'delivered', 'read', 'failed')
+    on conflict (account_id, external_id, status) do nothing
+    returning account_id, external_id
+  )
+  select (select total from counted), (select routed from counted) into v_status_total, v_status_routed;
+  for v_pair in
+    select distinct s.account_id, s.external_id
+      from jsonb_array_elements(coalesce(p_items -> 'statuses', '[]')) j
+      join public.channel_accounts a on a.app_id = p_app_id and a.platform = j ->> 'platform' and a.external_id = j ->> 'account'
+      join private.channel_secrets x on x.account_id = a.id and x.app_secret = p_app_secret
+      join public.channel_statuses s on s.account_id = a.id and s.external_id = j ->> 'id'
   loop
-    begin
-      select * into v_account from public.channel_accounts a
-       where a.id = any (p_accounts) and a.platform = v_item ->> 'platform' and a.external_id = v_item ->> 'account';
-      if not found then
-        v_unrouted := v_unrouted + 1;
-        continue;
-      end if;
-      v_kind := case when v_item ->> '_type' = 'comment'
-        then case when (v_item ->> 'live')::boolean then 'live_comment' else 'comment' end
-        else v_item ->> 'kind' end;
-      insert into public.channel_messages (company_id, account_id, platform, external_id, sender, sender_name, kind,
-        text, media, sent_at)
-      values (
-        v_account.company_id, v_account.id, v_account.platform, v_item ->> 'id', v_item ->> 'from',
-        coalesce(v_item ->> 'name', v_item ->> 'username'), v_kind, left(v_item ->> 'text', 4096),
-        case when v_item ->> '_type' = 'comment'
-          then jsonb_strip_nulls(jsonb_build_object('media_id', v_item ->> 'media_id'))
-          else jsonb_strip_nulls(jsonb_build_object('media', v_item -> 'media', 'reply_id', v_item ->> 'reply_id',
-            'context_id', v_item ->> 'context_id')) end,
-        coalesce((v_item ->> 'at')::timestamptz, now())
-      )
-      on conflict (platform, external_id) do nothing
-      returning id into v_id;
-      if v_id is null then
-        v_duplicates := v_duplicates + 1;
-      else
-        v_new := v_new || v_id;
-      end if;
-      v_id := null;
-    exception when others then
-      v_failed := v_failed + 1;
-    end;
+    perform private.channel_apply_statuses(v_pair.account_id, v_pair.external_id);
+    v_statuses := v_statuses + 1;
   end loop;
 
-  for v_item in select s from jsonb_array_elements(coalesce(p_items -> 'statuses', '[]')) s loop
-    begin
-      select * into v_account from public.channel_accounts a
-       where a.id = any (p_accounts) and a.platform = v_item ->> 'platform' and a.external_id = v_item ->> 'account';
-      if not found then
-        v_unrouted := v_unrouted + 1;
-        continue;
-      end if;
-      insert into public.channel_statuses (platform, external_id, status, company_id, reported_at, errors)
-      values (v_account.platform, v_item ->> 'id', v_item ->> 'status', v_account.company_id,
-        coalesce((v_item ->> 'at')::timestamptz, now()), v_item -> 'errors')
-      on conflict (platform, external_id, status) do nothing;
-      perform private.channel_apply_statuses(v_account.platform, v_item ->> 'id');
-      v_statuses := v_statuses + 1;
-    exception when others then
-      v_failed := v_failed + 1;
-    end;
-  end loop;
+  return jsonb_build_object('new', to_jsonb(v_new), 'duplicates', v_valid - coalesce(array_length(v_new, 1), 0),
+    'statuses', v_statuses, 'unrouted', v_unrouted + (v_status_total - v_status_routed),
+    'failed', v_total - v_unrouted - v_valid);
+end;
+$$;
 
-  return jsonb_build_object('new', to_jsonb(v_new), 'duplicates', v_duplicates, 'statuses', v_statuses,
-    'unrouted', v_unrouted, 'failed', v_failed);
+/** A platform time (ISO 8601) kept within the last 7 days and not in the future; null if unreadable. */
+create function private.channel_time(p_at text)
+returns timestamptz
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return least(greatest(p_at::timestamptz, now() - interval '7 days'), now());
+exception when others then
+  return null;
 end;
 $$;
 
@@ -405,11 +508,15 @@ $$;
  * Claims up to p_limit inbox rows to process: pending ones (a failed one once its wait is over)
  * and processing ones whose run died (lease over). Only the earliest unfinished message of each
  * conversation (account, sender) is claimable, so a burst is answered in order; SKIP LOCKED lets
- * parallel runs share the work without waiting. A row past p_max_attempts goes to `dead` (the
- * shop sees it) instead. Returns what processing needs, the account's access token included.
+ * parallel runs share the work without waiting. Companies take turns (each one's oldest first,
+ * then the next one's), and none gets more than p_turns_per_minute claims a minute: Botlive's
+ * turns cost model calls, and a flood from one shop's accounts (or from an app secret a tenant
+ * chose) waits for its own budget without delaying the others. A row past p_max_attempts goes
+ * to `dead` (the shop sees it) instead. Returns what processing needs, the account's access
+ * token included; `attempts` identifies this claim (channel_done and channel_failed check it).
  */
-create function public.channel_claim(p_limit integer default 10, p_lease_seconds integer default 120,
-  p_max_attempts integer default 5)
+create function public.channel_claim(p_limit integer default 10, p_lease_seconds integer default 60,
+  p_max_attempts integer default 5, p_turns_per_minute integer default 60)
 returns table (
   id uuid, company_id uuid, account_id uuid, platform text, account_external_id text, external_id text, sender text,
   sender_name text, kind text, text text, media jsonb, sent_at timestamptz, attempts integer, access_token text
@@ -437,9 +544,17 @@ begin
   end loop;
 
   return query
-  with due as (
-    select m.id
+  with recent as (
+    select r.company_id, count(*) as claims
+      from public.channel_messages r
+     where r.claimed_at > now() - interval '1 minute'
+     group by r.company_id
+  ), candidates as (
+    select m.id, m.received_at,
+           row_number() over (partition by m.company_id order by m.sent_at, m.received_at) as turn,
+           p_turns_per_minute - coalesce(recent.claims, 0) as budget
       from public.channel_messages m
+      left join recent on recent.company_id = m.company_id
      where m.status in ('pending', 'processing')
        and (m.lease_until is null or m.lease_until <= now())
        and not exists (
@@ -448,12 +563,19 @@ begin
             and e.status in ('pending', 'processing')
             and (e.sent_at, e.received_at, e.id) < (m.sent_at, m.received_at, m.id)
        )
-     order by m.sent_at, m.received_at
+  ), due as (
+    select m.id
+      from public.channel_messages m
+      join candidates c on c.id = m.id
+     where c.turn <= c.budget
+       and m.status in ('pending', 'processing')
+       and (m.lease_until is null or m.lease_until <= now())
+     order by c.turn, c.received_at
      limit greatest(p_limit, 0)
      for update of m skip locked
   ), claimed as (
     update public.channel_messages m
-       set status = 'processing', attempts = m.attempts + 1,
+       set status = 'processing', attempts = m.attempts + 1, claimed_at = now(),
            lease_until = now() + make_interval(secs => p_lease_seconds)
       from due
      where m.id = due.id
@@ -476,7 +598,7 @@ $$;
  * so that a member can answer from the dashboard); p_media_sha256: the hash of the media bytes
  * checked. Only a run that claimed the message may finish it.
  */
-create function public.channel_done(p_message uuid, p_reply text, p_conversation_key text default null,
+create function public.channel_done(p_message uuid, p_attempt integer, p_reply text, p_conversation_key text default null,
   p_media_sha256 text default null)
 returns uuid
 language plpgsql
@@ -495,10 +617,10 @@ begin
             where c.company_id = m.company_id and c.channel = 'botlive' and c.external_id = p_conversation_key
          ), m.conversation_id),
          media_sha256 = coalesce(p_media_sha256, m.media_sha256)
-   where m.id = p_message and m.status = 'processing'
+   where m.id = p_message and m.status = 'processing' and m.attempts = p_attempt
   returning * into v_message;
   if not found then
-    return null; -- another run finished it (or it was never claimed): nothing to queue twice
+    return null; -- a later claim holds it now (or another run finished it): nothing to queue twice
   end if;
   if p_reply is null or btrim(p_reply) = '' then
     return null;
@@ -511,7 +633,7 @@ begin
     case when v_message.kind in ('comment', 'live_comment') then v_message.external_id end,
     v_message.id, 'bot', v_message.conversation_id, left(p_reply, 4096)
   )
-  on conflict do nothing
+  on conflict (in_reply_to) do nothing
   returning id into v_outbox;
   return v_outbox;
 end;
@@ -536,8 +658,8 @@ as $$
   )
 $$;
 
-/** A processing run failed on this message: back to pending after a wait, the error kept. */
-create function public.channel_failed(p_message uuid, p_error text, p_retry_seconds integer default 30)
+/** A processing run failed on this message (its claim, p_attempt): pending again after a wait, the error kept. */
+create function public.channel_failed(p_message uuid, p_attempt integer, p_error text, p_retry_seconds integer default 30)
 returns void
 language sql
 volatile
@@ -547,7 +669,7 @@ as $$
   update public.channel_messages m
      set status = 'pending', last_error = left(p_error, 1000),
          lease_until = now() + make_interval(secs => greatest(p_retry_seconds, 0))
-   where m.id = p_message and m.status = 'processing'
+   where m.id = p_message and m.status = 'processing' and m.attempts = p_attempt
 $$;
 
 /**
@@ -610,15 +732,15 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_platform text;
+  v_account uuid;
 begin
   update public.channel_outbox o
      set status = 'sent', external_id = p_external_id, sent_at = now(), lease_until = null, error = null,
          via_template = p_via_template
    where o.id = p_outbox and o.status in ('sending', 'unknown') -- a late answer still counts
-  returning o.platform into v_platform;
+  returning o.account_id into v_account;
   if found then
-    perform private.channel_apply_statuses(v_platform, p_external_id);
+    perform private.channel_apply_statuses(v_account, p_external_id);
   end if;
 end;
 $$;
@@ -710,14 +832,15 @@ $$;
 revoke all on function public.channel_reply(text, uuid, text) from public;
 grant execute on function public.channel_reply(text, uuid, text) to authenticated, service_role;
 
-revoke all on function private.channel_status_rank(text), private.channel_apply_statuses(text, text) from public;
-revoke all on function public.channel_app_secrets(text), public.channel_receive(uuid[], jsonb),
-  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, text, text),
-  public.channel_media_seen(uuid, text),
-  public.channel_failed(uuid, text, integer), public.channel_claim_outbox(integer, integer),
+revoke all on function private.channel_status_rank(text), private.channel_apply_statuses(uuid, text),
+  private.channel_time(text) from public;
+revoke all on function public.channel_app_secrets(text), public.channel_verify_tokens(text),
+  public.channel_receive(text, text, jsonb), public.channel_claim(integer, integer, integer, integer),
+  public.channel_done(uuid, integer, text, text, text), public.channel_media_seen(uuid, text),
+  public.channel_failed(uuid, integer, text, integer), public.channel_claim_outbox(integer, integer),
   public.channel_sent(uuid, text, boolean), public.channel_send_failed(uuid, jsonb, integer) from public;
-grant execute on function public.channel_app_secrets(text), public.channel_receive(uuid[], jsonb),
-  public.channel_claim(integer, integer, integer), public.channel_done(uuid, text, text, text),
-  public.channel_media_seen(uuid, text),
-  public.channel_failed(uuid, text, integer), public.channel_claim_outbox(integer, integer),
+grant execute on function public.channel_app_secrets(text), public.channel_verify_tokens(text),
+  public.channel_receive(text, text, jsonb), public.channel_claim(integer, integer, integer, integer),
+  public.channel_done(uuid, integer, text, text, text), public.channel_media_seen(uuid, text),
+  public.channel_failed(uuid, integer, text, integer), public.channel_claim_outbox(integer, integer),
   public.channel_sent(uuid, text, boolean), public.channel_send_failed(uuid, jsonb, integer) to service_role;

@@ -359,10 +359,8 @@ Deno.test({
       // A run claims the next message and stops (the process killed): its lease runs out.
       // (Stored as the webhook stores it, without the webhook's own drain starting.)
       const late = customer();
-      const [account] = await relay.shop.db.sql<{ id: string }[]>`
-        select id from public.channel_accounts where external_id = ${relay.accounts.whatsapp}`;
       await relay.shop.db.asService((tx) =>
-        tx`select public.channel_receive(${[account.id]}::uuid[], ${tx.json({
+        tx`select public.channel_receive(${relay.app.id}, ${relay.app.secret}, ${tx.json({
           messages: [{ platform: "whatsapp", account: relay.accounts.whatsapp, id: wamid(), from: late, at: new Date().toISOString(), kind: "text", text: "bonjour" }],
         })})`
       );

@@ -68,10 +68,11 @@ export function createGraph(config: GraphConfig): Graph {
   const baseUrl = config.baseUrl.replace(/\/+$/, "");
   const instagramBaseUrl = (config.instagramBaseUrl ?? config.baseUrl).replace(/\/+$/, "");
   const maxMediaBytes = config.maxMediaBytes ?? DEFAULT_MAX_MEDIA_BYTES;
+  const trustedOrigins = [new URL(baseUrl).origin, new URL(instagramBaseUrl).origin];
   const http = createTransport({
     fetch: config.fetch ?? fetch,
     timeoutMs: config.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    trustedOrigins: [new URL(baseUrl).origin, new URL(instagramBaseUrl).origin],
+    trustedOrigins,
   });
 
   function messagesUrl(account: GraphAccount): string {
@@ -147,7 +148,12 @@ export function createGraph(config: GraphConfig): Graph {
     },
 
     async fetchUrl(url, expected = {}) {
-      return await fetchAttachment(http, url, { ...expected, maxBytes: expected.maxBytes ?? maxMediaBytes });
+      return await fetchAttachment(
+        http,
+        url,
+        { ...expected, maxBytes: expected.maxBytes ?? maxMediaBytes },
+        trustedOrigins,
+      );
     },
   };
 }

@@ -22,6 +22,8 @@ export interface Request {
   /** A send: a failure after the request left may still have delivered it (GraphError.maybeSent). */
   sends?: boolean;
   maxBytes?: number;
+  /** Follow redirects (Graph and WhatsApp media); attachments set false and check each hop. */
+  follow?: boolean;
 }
 
 export interface Transport {
@@ -53,7 +55,7 @@ export function createTransport(options: {
           headers,
           body: request.json === undefined ? undefined : JSON.stringify(request.json),
           signal,
-          redirect: "follow",
+          redirect: request.follow === false ? "manual" : "follow",
         });
         const bytes = await readLimited(response, maxBytes);
         if (!bytes) {

@@ -67,17 +67,49 @@ export async function fetchWhatsAppMedia(
   }
 }
 
-/** A Messenger or Instagram attachment URL, without credentials. */
+/**
+ * Where a Messenger or Instagram attachment may be fetched from: Meta's CDNs (and the Graph
+ * hosts configured, for the fake). The URL comes from the payload, which any tenant with an app
+ * secret of its own can sign: anything else would let it make us fetch an internal or foreign
+ * address and read the answer back through the bot.
+ */
+const ATTACHMENT_HOSTS = [/\.fbcdn\.net$/, /\.fbsbx\.com$/, /\.cdninstagram\.com$/];
+
+function attachmentUrl(http: Transport, url: string, trusted: string[]): URL {
+  const parsed = http.checkUrl("attachment", url);
+  const allowed = trusted.includes(parsed.origin) ||
+    (parsed.protocol === "https:" && ATTACHMENT_HOSTS.some((host) => host.test(parsed.hostname)));
+  if (!allowed) {
+    throw new GraphError("graph attachment: not a Meta CDN address", { status: 0, kind: "invalid" });
+  }
+  return parsed;
+}
+
+/** A Messenger or Instagram attachment URL, without credentials; redirects checked hop by hop. */
 export async function fetchAttachment(
   http: Transport,
   url: string,
   expected: MediaExpectation & { maxBytes: number },
+  trusted: string[] = [],
 ): Promise<FetchedMedia> {
-  http.checkUrl("attachment", url);
-  const reply = await http.call("attachment", url, { method: "GET", maxBytes: expected.maxBytes });
-  const bytes = ok("attachment", reply);
-  const mime = reply.headers.get("content-type") ?? "application/octet-stream";
-  return await checked("attachment", bytes, mime, [expected.sha256]);
+  let next = attachmentUrl(http, url, trusted);
+  for (let hop = 0;; hop++) {
+    const reply = await http.call("attachment", next.href, { method: "GET", maxBytes: expected.maxBytes, follow: false });
+    const location = reply.headers.get("location");
+    if (reply.status >= 300 && reply.status < 400 && location && hop < 3) {
+      next = attachmentUrl(http, new URL(location, next).href, trusted);
+      continue;
+    }
+    if (reply.status < 200 || reply.status > 299) {
+      // The status only: the body of an address we do not control is never repeated.
+      throw new GraphError(`graph attachment: HTTP ${reply.status}`, {
+        status: reply.status,
+        kind: reply.status >= 500 ? "transient" : "invalid",
+      });
+    }
+    const mime = reply.headers.get("content-type") ?? "application/octet-stream";
+    return await checked("attachment", reply.bytes, mime, [expected.sha256]);
+  }
 }
 
 function ok(op: string, reply: { status: number; headers: Headers; bytes: Uint8Array }): Uint8Array {

@@ -3,7 +3,7 @@
 -- delivery statuses that never go backwards; per actor: owner, admin, member, another company's
 -- member, anon, service_role. (Two sessions claiming at once: tests/e2e/channels_test.ts.)
 begin;
-select plan(49);
+select plan(50);
 
 select * from tests.two_companies() \gset
 
@@ -39,18 +39,19 @@ select throws_ok($$select public.set_channel_account('tenant-a', 'whatsapp', '9'
 select throws_ok($$select * from public.channel_accounts$$, '42501', null, 'anon reads no account');
 select tests.act_as_service_role();
 select throws_ok($$select * from private.channel_secrets$$, '42501', null, 'even the service reads secrets only through its functions');
-select results_eq($$select external_id, app_secret from public.channel_app_secrets('5001')$$,
-  $$values ('1001', 'app-secret-aaaaaaaaaaaa')$$, 'the webhook gets an app''s accounts and secrets');
-select account_id as account_b from public.channel_app_secrets('5002') \gset
+select results_eq($$select app_secret from public.channel_app_secrets('5001')$$,
+  $$values ('app-secret-aaaaaaaaaaaa')$$, 'the webhook gets an app''s secrets (to check signatures)');
+select results_eq($$select verify_token from public.channel_verify_tokens('5001')$$,
+  $$values ('verify-token-aaaaaaaa')$$, 'and its verify tokens (for Meta''s verification call)');
 select tests.act_as(:'member_b');
 select throws_ok($$select * from public.channel_app_secrets('5001')$$, '42501', null,
   'a signed-in user cannot read an app''s secrets');
-select throws_ok(format($$select public.channel_receive(array[%L]::uuid[], '{}')$$, :'account_a'), '42501', null,
+select throws_ok($$select public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', '{}')$$, '42501', null,
   'nor write to the inbox');
 
 -- The inbox: exactly once, routed only to the accounts whose secret signed, one bad item alone.
 select tests.act_as_service_role();
-select public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object(
+select public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', jsonb_build_object(
   'messages', jsonb_build_array(
     jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.1', 'from', '221770000001',
       'name', 'Awa', 'at', '2026-12-01T10:00:00Z', 'kind', 'text', 'text', 'bonjour'),
@@ -64,9 +65,9 @@ select public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object(
       'at', '2026-12-01T10:00:01Z', 'kind', 'text', 'text', 'salut')
   ))) as first \gset
 select is((:'first'::jsonb) - 'new', '{"duplicates": 0, "statuses": 0, "unrouted": 1, "failed": 1}'::jsonb,
-  'three new messages; one naming an account the signing secret does not cover is dropped; a malformed one fails alone');
+  'three new messages; one naming an account the signing secret does not cover is dropped; an unreadable one fails alone');
 select is(jsonb_array_length((:'first'::jsonb) -> 'new'), 3, 'the three good ones are in');
-select is(public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object('messages', jsonb_build_array(
+select is(public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', jsonb_build_object('messages', jsonb_build_array(
     jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.1', 'from', '221770000001',
       'at', '2026-12-01T10:00:00Z', 'kind', 'text', 'text', 'bonjour'))))->>'duplicates', '1',
   'Meta''s redelivery is a duplicate, stored once');
@@ -79,19 +80,19 @@ select results_eq($$select external_id from public.channel_claim(10) order by 1$
 select is_empty($$select 1 from public.channel_claim(10)$$, 'nothing else is claimable while they are processed');
 select id as m1 from public.channel_messages where external_id = 'wamid.1' \gset
 select id as m3 from public.channel_messages where external_id = 'wamid.3' \gset
-select public.channel_done(:'m1', 'Bonjour Awa !', null, repeat('a', 64)) as out1 \gset
+select public.channel_done(:'m1', 1, 'Bonjour Awa !', null, repeat('a', 64)) as out1 \gset
 select ok(:'out1' is not null, 'a processed message queues its reply');
-select is(public.channel_done(:'m1', 'Bonjour Awa !'), null, 'finishing it twice queues nothing more');
+select is(public.channel_done(:'m1', 1, 'Bonjour Awa !'), null, 'finishing it twice queues nothing more');
 select is(public.channel_media_seen(:'m3', repeat('a', 64)), true, 'a screenshot already received by the company is recognised');
 select is(public.channel_media_seen(:'m1', repeat('a', 64)), false, 'not against itself');
 select results_eq($$select external_id from public.channel_claim(10)$$, $$values ('wamid.2')$$,
   'then the next of that conversation');
 select id as m2 from public.channel_messages where external_id = 'wamid.2' \gset
-select is(public.channel_done(:'m2', ''), null, 'an empty reply (an escalated conversation) sends nothing');
+select is(public.channel_done(:'m2', 1, ''), null, 'an empty reply (an escalated conversation) sends nothing');
 select is((select count(*)::int from public.channel_outbox where in_reply_to = :'m2'), 0, 'no outbox row for it');
 
 -- Failures: retried later, then dead after the attempts, which the shop sees.
-select public.channel_failed(:'m3', 'model down', 0);
+select public.channel_failed(:'m3', 1, 'model down', 0);
 select is((select status from public.channel_messages where id = :'m3'), 'pending', 'a failed run puts it back');
 select tests.reset_role();
 update public.channel_messages set attempts = 5 where id = :'m3';
@@ -110,18 +111,18 @@ select results_eq($$select recipient, body, window_open from public.channel_clai
   $$values ('221770000001', 'Bonjour Awa !', false)$$,
   'the reply is claimed with whether the 24-hour window is open (the test message is from an earlier day)');
 select is_empty($$select 1 from public.channel_claim_outbox(10)$$, 'a claimed row is not claimed twice');
-select public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object('statuses', jsonb_build_array(
+select public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', jsonb_build_object('statuses', jsonb_build_array(
   jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.out1', 'status', 'delivered',
     'at', '2026-12-01T10:00:05Z')))) ->> 'statuses' as early \gset
 select is(:'early'::text, '1', 'a status that arrives before the send is recorded is kept');
 select public.channel_sent(:'out1', 'wamid.out1');
 select is((select status from public.channel_outbox where id = :'out1'), 'delivered',
   'recording the send applies it: delivered, not sent');
-select public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object('statuses', jsonb_build_array(
+select public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', jsonb_build_object('statuses', jsonb_build_array(
   jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.out1', 'status', 'read', 'at', '2026-12-01T10:00:07Z'),
   jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.out1', 'status', 'sent', 'at', '2026-12-01T10:00:04Z'))));
 select is((select status from public.channel_outbox where id = :'out1'), 'read', 'a late sent never downgrades read');
-select public.channel_receive(array[:'account_a']::uuid[], jsonb_build_object('statuses', jsonb_build_array(
+select public.channel_receive('5001', 'app-secret-aaaaaaaaaaaa', jsonb_build_object('statuses', jsonb_build_array(
   jsonb_build_object('platform', 'whatsapp', 'account', '1001', 'id', 'wamid.out1', 'status', 'failed',
     'at', '2026-12-01T10:00:09Z', 'errors', jsonb_build_array(jsonb_build_object('code', 131026))))));
 select results_eq($$select status, error -> 'errors' -> 0 ->> 'code' from public.channel_outbox where external_id = 'wamid.out1'$$,
