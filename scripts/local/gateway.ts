@@ -5,7 +5,8 @@
  * what the Supabase CLI's gateway does: it maps the new API keys for the services behind it
  * (`apikey: sb_publishable_…` / `sb_secret_…` without a session becomes `Authorization: Bearer`
  * the anon / service_role JWT), reports the client's address in `cf-connecting-ip` (replacing
- * whatever the client sent, as hosted Supabase's edge does), applies `verify_jwt` (a missing,
+ * whatever the client sent, as hosted Supabase's edge does; behind the stack's front, front.ts,
+ * which sets it, on a private Unix socket), applies `verify_jwt` (a missing,
  * invalid or expired token → 401 in the error contract) and lets CORS preflight through.
  */
 import { parse } from "smol-toml";
@@ -139,7 +140,10 @@ export function createGateway(
     keys.legacy?.serviceRoleKey,
   ]);
   return async function gateway(req, info) {
-    const url = new URL(req.url);
+    // Only the front reaches the Unix socket (a private folder): its cf-connecting-ip is the
+    // client's. Deno names such requests http+unix://host/…; the functions see http://host/….
+    const fromFront = info.remoteAddr.transport === "unix";
+    const url = new URL(fromFront ? req.url.replace(/^http\+unix:/, "http:") : req.url);
     if (services.realtime && url.pathname.startsWith("/realtime/v1/")) return await services.realtime(req);
     if (services.pages && url.pathname.startsWith("/_local/")) return await services.pages(req);
 
@@ -153,7 +157,7 @@ export function createGateway(
     if (isRest && !headers.has("apikey") && queryKey) headers.set("apikey", queryKey);
     const authorization = await authorizationFor(headers);
     if (authorization) headers.set("authorization", authorization);
-    headers.set("cf-connecting-ip", (info.remoteAddr as Deno.NetAddr).hostname);
+    if (!fromFront) headers.set("cf-connecting-ip", (info.remoteAddr as Deno.NetAddr).hostname);
     const forwarded = new Request(req, { headers });
 
     if (isAuth) return withCors(req, await services.auth!(forwarded, url.pathname.slice("/auth/v1".length)));

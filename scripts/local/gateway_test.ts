@@ -70,6 +70,21 @@ Deno.test("a function sees its own path without the /functions/v1 prefix, and th
   assert.equal(seen.headers["cf-connecting-ip"], "127.0.0.1");
 });
 
+Deno.test("behind the front (a Unix socket only it reaches) the client's address is the front's cf-connecting-ip", async () => {
+  const gateway = await fixtureGateway();
+  const fromFront = { remoteAddr: { transport: "unix", path: "/tmp/api.sock" } } as Deno.ServeHandlerInfo;
+  // Deno names a request on a Unix socket http+unix://<host>/…
+  const req = new Request("http+unix://127.0.0.1:54321/functions/v1/open/sub?x=1", {
+    headers: { "cf-connecting-ip": "203.0.113.7" },
+  });
+  const seen = await (await gateway(req, fromFront)).json();
+  assert.deepEqual([seen.path, seen.search, seen.headers["cf-connecting-ip"]], [
+    "/open/sub",
+    "?x=1",
+    "203.0.113.7",
+  ]);
+});
+
 Deno.test("verify_jwt: missing, invalid, forged and expired tokens are 401s in the error contract", async () => {
   const gateway = await fixtureGateway();
   const { privateKey } = await jose.generateKeyPair("ES256");

@@ -2,11 +2,13 @@
  * `npm start`'s API server: every function of supabase/config.toml at
  * http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/<name>, the real PostgREST behind /rest/v1,
  * the Auth stand-in at /auth/v1, the Realtime stand-in at /realtime/v1/websocket, one log line a request (method, path, status, time; never a
- * body or a header).
+ * body or a header). The port is the front's (front.ts: it refuses over-long requests in the error
+ * contract); the server behind it listens on a Unix socket in a private temporary folder.
  */
 import { join } from "node:path";
 import { createDb } from "../../functions/_shared/db.ts";
 import { createAuthStandIn } from "./auth.ts";
+import { startFront } from "./front.ts";
 import { createGateway, loadFunctions } from "./gateway.ts";
 import { loadPlatformKeys } from "./platform_keys.ts";
 import { freePorts, startPostgrest } from "./postgrest.ts";
@@ -27,9 +29,11 @@ const postgrest = await startPostgrest({
   quiet,
 });
 const realtime = await startRealtime({ dbUrl: Deno.env.get("SUPABASE_DB_URL")!, keys, quiet });
+// Mode 0700: the gateway trusts the cf-connecting-ip of whoever reaches the socket (the front).
+const socketDir = await Deno.makeTempDir({ prefix: "comptoir-api-" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
-    await Promise.all([postgrest.stop(), realtime.stop()]);
+    await Promise.all([postgrest.stop(), realtime.stop(), Deno.remove(socketDir, { recursive: true })]);
     Deno.exit(signal === "SIGINT" ? 130 : 143);
   });
 }
@@ -68,18 +72,8 @@ const gateway = createGateway(routes, keys, {
   pages,
 });
 
-Deno.serve({
-  hostname: "127.0.0.1",
-  port,
-  onListen() {
-    console.log(
-      `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>; ` +
-        `PostgREST 12.0.2 at http://127.0.0.1:${port}/rest/v1; ` +
-        `Realtime (postgres_changes) at ws://127.0.0.1:${port}/realtime/v1/websocket; ` +
-        `a browser example at http://localhost:${port}/_local/examples/browser/`,
-    );
-  },
-}, async (req, info) => {
+const socketPath = join(socketDir, "api.sock");
+Deno.serve({ path: socketPath, onListen() {} }, async (req, info) => {
   const started = performance.now();
   const res = await gateway(req, info);
   if (!quiet) {
@@ -90,3 +84,11 @@ Deno.serve({
   }
   return res;
 });
+await Deno.chmod(socketPath, 0o600);
+startFront({ hostname: "127.0.0.1", port, socketPath });
+console.log(
+  `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>; ` +
+    `PostgREST 12.0.2 at http://127.0.0.1:${port}/rest/v1; ` +
+    `Realtime (postgres_changes) at ws://127.0.0.1:${port}/realtime/v1/websocket; ` +
+    `a browser example at http://localhost:${port}/_local/examples/browser/`,
+);
