@@ -195,7 +195,7 @@ try {
     date: new Date().toISOString(),
     setup: {
       handler: "functions/channels/handler.ts in-process (tests/fixtures/channels/relay.ts), db pool 4",
-      worker: "createChannelWorker defaults (batch 10, lease 120 s), drains started by waitUntil",
+      worker: "createChannelWorker defaults (batch 10, lease 60 s; the turn budget per company lifted), drains started by waitUntil",
       botlive: "the offline extractor (no model)",
       graph: "tests/support/fake_meta.ts, latencyMs 0",
       seconds: round((performance.now() - started) / 1000),

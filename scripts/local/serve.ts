@@ -10,6 +10,7 @@ import { createDb } from "../../functions/_shared/db.ts";
 import { createAuthStandIn } from "./auth.ts";
 import { startFront } from "./front.ts";
 import { createGateway, loadFunctions } from "./gateway.ts";
+import { createGraphStandIn } from "./graph.ts";
 import { loadPlatformKeys } from "./platform_keys.ts";
 import { freePorts, startPostgrest } from "./postgrest.ts";
 import { startRealtime } from "./realtime.ts";
@@ -57,7 +58,10 @@ const PAGES: Record<string, [string, string]> = {
   ],
   "/_local/examples/browser/": ["examples/browser/index.html", "text/html; charset=utf-8"],
 };
+/** Meta's Graph API as the channels function reaches it locally (META_GRAPH_URL, functions_env.sh). */
+const graph = createGraphStandIn(`http://127.0.0.1:${port}`);
 async function pages(req: Request): Promise<Response> {
+  if (new URL(req.url).pathname.startsWith("/_local/graph/")) return await graph.handle(req);
   const page = PAGES[new URL(req.url).pathname];
   if (!page || req.method !== "GET") return new Response("Not found", { status: 404 });
   return new Response(await Deno.readFile(join(root, page[0])), { headers: { "content-type": page[1] } });

@@ -403,54 +403,43 @@ declare
   v_status_routed integer;
   v_pair record;
 begin
-  if to_regclass('pg_temp.channel_items') is null then
-    create temporary table channel_items (
-      account_id uuid, company_id uuid, platform text, external_id text, sender text, sender_name text, kind text,
-      text text, media jsonb, sent_at timestamptz, routed boolean, valid boolean
-    ) on commit drop;
-  else
-    truncate pg_temp.channel_items;
-  end if;
-
-  insert into pg_temp.channel_items
-  select a.id, a.company_id, i.platform, i.external_id, i.sender, i.sender_name, i.kind, i.text, i.media, i.sent_at,
-         a.id is not null,
-         length(i.external_id) between 1 and 300 and length(i.sender) between 1 and 200
-           and coalesce(length(i.sender_name), 0) <= 200 and i.kind in (
-             'text', 'interactive', 'button', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'reaction',
-             'unsupported', 'comment', 'live_comment')
-           and i.sent_at is not null
-    from (
-      select m ->> 'platform' as platform, m ->> 'account' as account, m ->> 'id' as external_id, m ->> 'from' as sender,
-             m ->> 'name' as sender_name, m ->> 'kind' as kind, left(m ->> 'text', 4096) as text,
-             jsonb_strip_nulls(jsonb_build_object('media', m -> 'media', 'reply_id', m ->> 'reply_id',
-               'context_id', m ->> 'context_id')) as media,
-             private.channel_time(m ->> 'at') as sent_at
-        from jsonb_array_elements(coalesce(p_items -> 'messages', '[]')) m
-      union all
-      select c ->> 'platform', c ->> 'account', c ->> 'id', c ->> 'from', c ->> 'username',
-             case when c ->> 'live' = 'true' then 'live_comment' else 'comment' end, left(c ->> 'text', 4096),
-             jsonb_strip_nulls(jsonb_build_object('media_id', c ->> 'media_id')),
-             private.channel_time(c ->> 'at')
-        from jsonb_array_elements(coalesce(p_items -> 'comments', '[]')) c
-    ) i
-    left join (
-      public.channel_accounts a join private.channel_secrets s on s.account_id = a.id and s.app_secret = p_app_secret
-    ) on a.app_id = p_app_id and a.is_active and a.platform = i.platform and a.external_id = i.account;
-
-  select count(*), count(*) filter (where routed and valid), count(*) filter (where not routed)
-    into v_total, v_valid, v_unrouted from pg_temp.channel_items;
-
-  with inserted as (
+  with items as (
+    select a.id as account_id, a.company_id, i.platform, i.external_id, i.sender, i.sender_name, i.kind, i.text,
+           i.media, i.sent_at, a.id is not null as routed,
+           length(i.external_id) between 1 and 300 and length(i.sender) between 1 and 200
+             and coalesce(length(i.sender_name), 0) <= 200 and i.kind in (
+               'text', 'interactive', 'button', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'reaction',
+               'unsupported', 'comment', 'live_comment')
+             and i.sent_at is not null as valid
+      from (
+        select m ->> 'platform' as platform, m ->> 'account' as account, m ->> 'id' as external_id, m ->> 'from' as sender,
+               m ->> 'name' as sender_name, m ->> 'kind' as kind, left(m ->> 'text', 4096) as text,
+               jsonb_strip_nulls(jsonb_build_object('media', m -> 'media', 'reply_id', m ->> 'reply_id',
+                 'context_id', m ->> 'context_id')) as media,
+               private.channel_time(m ->> 'at') as sent_at
+          from jsonb_array_elements(coalesce(p_items -> 'messages', '[]')) m
+        union all
+        select c ->> 'platform', c ->> 'account', c ->> 'id', c ->> 'from', c ->> 'username',
+               case when c ->> 'live' = 'true' then 'live_comment' else 'comment' end, left(c ->> 'text', 4096),
+               jsonb_strip_nulls(jsonb_build_object('media_id', c ->> 'media_id')),
+               private.channel_time(c ->> 'at')
+          from jsonb_array_elements(coalesce(p_items -> 'comments', '[]')) c
+      ) i
+      left join (
+        public.channel_accounts a join private.channel_secrets s on s.account_id = a.id and s.app_secret = p_app_secret
+      ) on a.app_id = p_app_id and a.is_active and a.platform = i.platform and a.external_id = i.account
+  ), inserted as (
     insert into public.channel_messages (company_id, account_id, platform, external_id, sender, sender_name, kind,
       text, media, sent_at)
     select company_id, account_id, platform, external_id, sender, sender_name, kind, text, media, sent_at
-      from pg_temp.channel_items
+      from items
      where routed and valid
     on conflict (account_id, external_id) do nothing
     returning id
   )
-  select coalesce(array_agg(id), '{}') into v_new from inserted;
+  select (select count(*) from items), (select count(*) from items where routed and valid),
+         (select count(*) from items where not routed), (select coalesce(array_agg(id), '{}') from inserted)
+    into v_total, v_valid, v_unrouted, v_new;
 
   -- Statuses: each (account, id, status) once; then each message's outbox row takes the highest.
   with items as (

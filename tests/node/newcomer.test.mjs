@@ -85,6 +85,7 @@ test("every environment variable the scripts read is in the README's table", () 
     "scripts/demo.mjs",
     "scripts/demo_assistant.mjs",
     "scripts/demo_botlive.mjs",
+    "scripts/demo_whatsapp.mjs",
     "scripts/tenant.mjs",
     "scripts/catalog.mjs",
     "scripts/ingest.ts",
