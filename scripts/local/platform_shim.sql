@@ -216,3 +216,267 @@ $$;
 grant execute on function realtime.topic(), realtime.send(jsonb, text, text, boolean),
   realtime.broadcast_changes(text, text, text, text, text, record, record, text)
   to postgres, anon, authenticated, service_role;
+
+-- Storage as a project has it (supabase/storage's tenant migrations up to 0063;
+-- ../shared/PLATFORM.md), written here from those facts: buckets and objects under RLS, whose
+-- policies are the only gate (the Storage stand-in, scripts/local/storage.ts, sets the caller's
+-- role and claims and probes each operation as the real server does). Projects add buckets and
+-- policies in their migrations. Not reproduced: S3 multipart tables, analytics/vector buckets and
+-- the dark object-versioning columns (migration 0062).
+create schema if not exists storage;
+grant usage on schema storage to postgres, anon, authenticated, service_role;
+
+do $$
+begin
+  if not exists (
+    select 1 from pg_type t join pg_namespace n on n.oid = t.typnamespace
+    where n.nspname = 'storage' and t.typname = 'buckettype'
+  ) then
+    create type storage.buckettype as enum ('STANDARD', 'ANALYTICS', 'VECTOR');
+  end if;
+end
+$$;
+
+/** A bucket: file_size_limit in bytes (null: the platform's limit); allowed_mime_types may hold a whole type (`image` followed by a slash and a star). */
+create table if not exists storage.buckets (
+  id text primary key,
+  name text not null,
+  owner uuid,
+  owner_id text,
+  public boolean default false,
+  file_size_limit bigint,
+  allowed_mime_types text[],
+  type storage.buckettype not null default 'STANDARD',
+  created_at timestamptz default now(),
+  updated_at timestamptz default now()
+);
+create unique index if not exists bname on storage.buckets (name);
+comment on column storage.buckets.owner is 'Field is deprecated, use owner_id instead';
+
+/** An object's row; its bytes live with the Storage server, under `version`. */
+create table if not exists storage.objects (
+  id uuid primary key default gen_random_uuid(),
+  bucket_id text,
+  name text,
+  owner uuid,
+  owner_id text,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  last_accessed_at timestamptz default now(),
+  metadata jsonb,
+  path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+  version text,
+  user_metadata jsonb,
+  constraint "objects_bucketId_fkey" foreign key (bucket_id) references storage.buckets (id)
+);
+create unique index if not exists bucketid_objname on storage.objects (bucket_id, name);
+create index if not exists name_prefix_search on storage.objects (name text_pattern_ops);
+comment on column storage.objects.owner is 'Field is deprecated, use owner_id instead';
+
+alter table storage.buckets enable row level security;
+alter table storage.objects enable row level security;
+grant all on storage.buckets, storage.objects to anon, authenticated, service_role;
+grant all on storage.buckets, storage.objects to postgres with grant option;
+
+/** The folders of an object's name: every segment but the last (`a/b/c.png` → {a,b}). */
+create or replace function storage.foldername(name text)
+returns text[]
+language sql
+immutable
+set search_path = ''
+as $$
+  select (pg_catalog.string_to_array(name, '/'))[1:pg_catalog.array_length(pg_catalog.string_to_array(name, '/'), 1) - 1]
+$$;
+
+/** The last segment of an object's name. */
+create or replace function storage.filename(name text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select (pg_catalog.string_to_array(name, '/'))[pg_catalog.array_length(pg_catalog.string_to_array(name, '/'), 1)]
+$$;
+
+/** What follows the last dot of the file name (the whole file name when it has none). */
+create or replace function storage.extension(name text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select pg_catalog.reverse(pg_catalog.split_part(pg_catalog.reverse(storage.filename(name)), '.', 1))
+$$;
+
+/** The operation the Storage server is serving, e.g. `storage.object.upload` (for policies). */
+create or replace function storage.operation()
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select pg_catalog.current_setting('storage.operation', true)
+$$;
+
+/** Whether the operation being served is `expected` (with or without the `storage.` prefix). */
+create or replace function storage.allow_only_operation(expected_operation text)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(nullif(expected_operation, '') is not null
+    and pg_catalog.regexp_replace(storage.operation(), '^storage\.', '')
+      = pg_catalog.regexp_replace(expected_operation, '^storage\.', ''), false)
+$$;
+
+/** Whether the operation being served is one of `expected_operations`. */
+create or replace function storage.allow_any_operation(expected_operations text[])
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from pg_catalog.unnest(expected_operations) as e (operation)
+    where nullif(e.operation, '') is not null
+      and pg_catalog.regexp_replace(storage.operation(), '^storage\.', '')
+        = pg_catalog.regexp_replace(e.operation, '^storage\.', '')
+  )
+$$;
+
+/**
+ * One level of a bucket's listing under `prefix` (which ends with '/' or is empty): the files
+ * directly in it and its sub-folders (id null), names relative to the prefix, `search` matching
+ * the start of the rest of a name (case-insensitive). Sorted by name (case-insensitive,
+ * folders and files mixed) or, for the other columns, folders first. Security invoker: RLS on
+ * storage.objects decides what a caller sees, folders included. `levels` is kept for the
+ * signature's sake (the real server's no longer reads it). NOTE: linear in the objects under
+ * the prefix (hosted uses a skip-scan).
+ */
+create or replace function storage.search(
+  prefix text,
+  bucketname text,
+  limits int default 100,
+  levels int default 1,
+  offsets int default 0,
+  search text default '',
+  sortcolumn text default 'name',
+  sortorder text default 'asc'
+)
+returns table (
+  name text,
+  id uuid,
+  updated_at timestamptz,
+  created_at timestamptz,
+  last_accessed_at timestamptz,
+  metadata jsonb
+)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  with options as (
+    select coalesce(prefix, '') as prefix,
+      coalesce(search, '') as search,
+      case lower(coalesce(sortcolumn, 'name'))
+        when 'updated_at' then 'updated_at' when 'created_at' then 'created_at'
+        when 'last_accessed_at' then 'last_accessed_at' else 'name'
+      end as sort_column,
+      lower(coalesce(sortorder, 'asc')) = 'desc' as descending
+  ),
+  matched as (
+    select o.id, o.updated_at, o.created_at, o.last_accessed_at, o.metadata,
+      substr(o.name, length(opt.prefix) + 1) as rest,
+      strpos(substr(o.name, length(opt.prefix || opt.search) + 1), '/') as slash,
+      length(opt.search) as searched
+    from storage.objects o, options opt
+    where o.bucket_id = bucketname
+      and lower(left(o.name, length(opt.prefix || opt.search))) = lower(opt.prefix || opt.search)
+  ),
+  entries as (
+    select distinct left(m.rest, m.searched + m.slash - 1) as name, null::uuid as id,
+      null::timestamptz as updated_at, null::timestamptz as created_at,
+      null::timestamptz as last_accessed_at, null::jsonb as metadata, true as folder
+    from matched m
+    where m.slash > 0
+    union all
+    select m.rest, m.id, m.updated_at, m.created_at, m.last_accessed_at, m.metadata, false
+    from matched m
+    where m.slash = 0
+  )
+  select e.name, e.id, e.updated_at, e.created_at, e.last_accessed_at, e.metadata
+  from entries e, options opt
+  order by
+    case when opt.sort_column <> 'name' then not e.folder end,
+    case when (opt.sort_column = 'name' or e.folder) and not opt.descending then lower(e.name) collate "C" end asc,
+    case when (opt.sort_column = 'name' or e.folder) and opt.descending then lower(e.name) collate "C" end desc,
+    case when opt.sort_column = 'updated_at' and not opt.descending then e.updated_at end asc,
+    case when opt.sort_column = 'updated_at' and opt.descending then e.updated_at end desc,
+    case when opt.sort_column = 'created_at' and not opt.descending then e.created_at end asc,
+    case when opt.sort_column = 'created_at' and opt.descending then e.created_at end desc,
+    case when opt.sort_column = 'last_accessed_at' and not opt.descending then e.last_accessed_at end asc,
+    case when opt.sort_column = 'last_accessed_at' and opt.descending then e.last_accessed_at end desc
+  limit least(coalesce(limits, 100), 1500)
+  offset coalesce(offsets, 0)
+$$;
+
+/** Keeps objects.updated_at current on every update (a re-upload, a move). */
+create or replace function storage.update_updated_at_column()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.updated_at := pg_catalog.now();
+  return new;
+end;
+$$;
+drop trigger if exists update_objects_updated_at on storage.objects;
+create trigger update_objects_updated_at before update on storage.objects
+  for each row execute function storage.update_updated_at_column();
+
+/** Bucket names are at most 100 characters. */
+create or replace function storage.enforce_bucket_name_length()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if pg_catalog.length(new.name) > 100 then
+    raise exception 'bucket name "%" is too long (% characters). Max is 100.', new.name, pg_catalog.length(new.name);
+  end if;
+  return new;
+end;
+$$;
+drop trigger if exists enforce_bucket_name_length_trigger on storage.buckets;
+create trigger enforce_bucket_name_length_trigger before insert or update of name on storage.buckets
+  for each row execute function storage.enforce_bucket_name_length();
+
+/**
+ * Rows of buckets and objects leave only through the Storage server, which sets
+ * storage.allow_delete_query for its own transactions: a DELETE from SQL or PostgREST would
+ * orphan the bytes.
+ */
+create or replace function storage.protect_delete()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if coalesce(pg_catalog.current_setting('storage.allow_delete_query', true), 'false') <> 'true' then
+    raise exception 'Direct deletion from storage tables is not allowed. Use the Storage API instead.'
+      using hint = 'This prevents accidental data loss from orphaned objects.', errcode = '42501';
+  end if;
+  return null;
+end;
+$$;
+drop trigger if exists protect_buckets_delete on storage.buckets;
+create trigger protect_buckets_delete before delete on storage.buckets
+  for each statement execute function storage.protect_delete();
+drop trigger if exists protect_objects_delete on storage.objects;
+create trigger protect_objects_delete before delete on storage.objects
+  for each statement execute function storage.protect_delete();
+
+grant execute on all functions in schema storage to postgres, anon, authenticated, service_role;
