@@ -1,9 +1,11 @@
 /**
- * `npm run ingest -- --company <id> [--agent <slug>] <files or folders>`: ingests .md,
- * .markdown and .txt files into a company's knowledge base through the same path as the
- * `ingest` function (chunking, batched embeddings, idempotent upsert), into the database of the
- * stack `npm start` runs in this checkout (its .local/stack.json; SUPABASE_DB_URL overrides), with
- * the providers configured in the environment. It prints the database it writes to.
+ * `npm run ingest -- --company <id> [--agent <slug>] <files or folders>`: ingests .pdf, .docx,
+ * .html, .md, .txt and .csv files into a company's knowledge base, their text read by the same
+ * extraction as uploaded files (functions/_shared/knowledge/extract.ts), then through the same
+ * path as the `ingest` function (chunking, batched embeddings, idempotent upsert), into the
+ * database of the stack `npm start` runs in this checkout (its .local/stack.json; SUPABASE_DB_URL
+ * overrides), with the providers configured in the environment. It prints the database it
+ * writes to.
  *
  * A folder is read recursively; each file's source is its path relative to that folder (a
  * file named directly: its name). A `manifest.json` in a folder maps relative paths to
@@ -11,23 +13,37 @@
  * inside folders they are skipped with a warning. Every file is checked before anything is
  * written. Exit code 0 on success, 1 on an error, 2 on a usage error.
  */
-import { basename, extname, join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import { createDb } from "../functions/_shared/db.ts";
 import { findCompany } from "../functions/_shared/knowledge/access.ts";
+import {
+  EXTRACT_EXTENSIONS,
+  EXTRACT_LIMITS,
+  ExtractError,
+  extractText,
+  formatOf,
+  size,
+} from "../functions/_shared/knowledge/extract.ts";
 import { ingestDocuments } from "../functions/_shared/knowledge/ingest.ts";
 import { createProviders, readProviderConfig } from "../functions/_shared/providers/index.ts";
 import type { Embedder } from "../functions/_shared/providers/types.ts";
 import { HttpError } from "../functions/_shared/http.ts";
-import { INGEST_MAX_DOCUMENT_CHARS, IngestDocument } from "../types/api.ts";
+import { IngestDocument } from "../types/api.ts";
 import { readStackFile } from "./stack.mjs";
 
 const USAGE = "usage: npm run ingest -- --company <uuid or slug> [--agent <slug>] <files or folders>";
 const HELP = `${USAGE}
 
-Ingests .md, .markdown and .txt files into a company's knowledge base (chunked, embedded,
-upserted: running it again embeds only what changed), in the database of the stack that
-\`npm start\` runs in this checkout (found in .local/stack.json, or beside COMPTOIR_DATA_DIR);
-SUPABASE_DB_URL=<postgres url> writes elsewhere.
+Ingests .pdf, .docx, .html, .md, .txt and .csv files into a company's knowledge base (text
+extracted, chunked, embedded, upserted: running it again embeds only what changed), in the
+database of the stack that \`npm start\` runs in this checkout (found in .local/stack.json, or
+beside COMPTOIR_DATA_DIR); SUPABASE_DB_URL=<postgres url> writes elsewhere. A scanned PDF (no
+text layer), a PDF over ${EXTRACT_LIMITS.maxPages} pages, a file over ${size(EXTRACT_LIMITS.maxBytes)} (${
+  size(EXTRACT_LIMITS.maxTextBytes)
+} for HTML,
+text and CSV) or text over ${
+  EXTRACT_LIMITS.maxChars.toLocaleString("en-US")
+} characters is refused, the limit named; nothing is written then.
 
   --company <uuid or slug>  the company (required)
   --agent <slug>            the agent the files are for: one of the company's agents, or
@@ -41,7 +57,8 @@ SUPABASE_DB_URL=<postgres url> writes elsewhere.
 Embeddings are OpenAI's (EMBEDDING_MODEL, default text-embedding-3-small) when .env sets
 OPENAI_API_KEY, else the offline lexical embedder. Exit codes: 0 done, 1 error, 2 usage.
 Example: npm run ingest -- --company boutique-awa --agent audrey docs/faq/`;
-const EXTENSIONS = new Set([".md", ".markdown", ".txt"]);
+/** « .pdf, .docx, .html, .htm, .md, .markdown, .txt or .csv », for messages. */
+const KINDS = `${EXTRACT_EXTENSIONS.slice(0, -1).join(", ")} or ${EXTRACT_EXTENSIONS.at(-1)}`;
 /** Files per ingestion transaction (and per progress step). */
 const BATCH_FILES = 25;
 
@@ -211,7 +228,7 @@ async function readDocuments(
       throw new CliError(`no such file or folder: ${given}`);
     });
     if (info.isFile) {
-      if (!EXTENSIONS.has(extname(path).toLowerCase())) throw unsupported(given);
+      if (!formatOf(path)) throw unsupported(given);
       files.push({ path, source: basename(path) });
       continue;
     }
@@ -219,14 +236,14 @@ async function readDocuments(
     for await (const file of walk(path)) {
       const source = relative(path, file).split("\\").join("/");
       if (source === "manifest.json") continue;
-      if (!EXTENSIONS.has(extname(file).toLowerCase())) {
-        io.stderr(`ingest: skipped ${join(given, source)} (not .md, .markdown or .txt)\n`);
+      if (!formatOf(file)) {
+        io.stderr(`ingest: skipped ${join(given, source)} (not ${KINDS})\n`);
         continue;
       }
       files.push({ path: file, source, manifest: manifest[source] });
     }
   }
-  if (files.length === 0) throw new CliError("no .md, .markdown or .txt file found");
+  if (files.length === 0) throw new CliError(`no ${KINDS} file found`);
   const seen = new Map<string, string>();
   const documents = [];
   for (const file of files) {
@@ -236,19 +253,22 @@ async function readDocuments(
       );
     }
     seen.set(file.source, file.path);
-    const { size } = await Deno.stat(file.path);
-    if (size > INGEST_MAX_DOCUMENT_CHARS) {
-      throw new CliError(
-        `file too large: ${file.path} (${size} bytes; the limit is ${INGEST_MAX_DOCUMENT_CHARS} bytes)`,
-      );
-    }
-    const content = await Deno.readTextFile(file.path);
+    // The extraction's limits (bytes, pages, characters) are the uploads'; each refusal names its own.
+    const extracted = await extractText({ name: file.path, bytes: await Deno.readFile(file.path) })
+      .catch((error) => {
+        throw error instanceof ExtractError ? new CliError(error.message) : error;
+      });
+    for (const warning of extracted.warnings) io.stderr(`ingest: ${file.path}: ${warning}\n`);
+    const content = extracted.text;
     if (!content.trim()) throw new CliError(`empty file: ${file.path}`);
     const m = file.manifest ?? {};
     const document = IngestDocument.safeParse({
       source: file.source,
       content,
-      format: extname(file.path).toLowerCase() === ".txt" ? "text" as const : "markdown" as const,
+      // Plain text and CSV rows have no headings: a line starting with # is text there.
+      format: extracted.format === "txt" || extracted.format === "csv"
+        ? "text" as const
+        : "markdown" as const,
       metadata: { file: file.source },
       ...(m.title ? { title: m.title } : {}),
       ...((m.agent ?? agent) ? { agent: m.agent ?? agent } : {}),
@@ -268,7 +288,7 @@ async function readDocuments(
 }
 
 function unsupported(path: string): CliError {
-  return new CliError(`unsupported file type: ${path} (expected .md, .markdown or .txt)`);
+  return new CliError(`unsupported file type: ${path} (expected ${KINDS})`);
 }
 
 async function readManifest(folder: string): Promise<Record<string, ManifestEntry>> {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createClient } from "@supabase/supabase-js";
 import { createDb } from "../functions/_shared/db.ts";
 import { createOfflineEmbedder } from "../functions/_shared/providers/offline.ts";
-import { INGEST_MAX_DOCUMENT_CHARS } from "../types/api.ts";
-import { stack } from "../tests/support/stack.ts";
+import { INGEST_MAX_DOCUMENT_CHARS, SearchResponse } from "../types/api.ts";
+import { asServer, stack } from "../tests/support/stack.ts";
+import { scannedPdf, structuredDocx, textPdf } from "../tests/fixtures/knowledge/files.ts";
 import { createTestTenant } from "../tests/fixtures/knowledge/tenant.ts";
 import { type CliIo, main } from "./ingest.ts";
 
@@ -20,11 +22,12 @@ function io(): CliIo & { out: string; err: string } {
   return captured;
 }
 
-async function folder(files: Record<string, string>): Promise<string> {
+async function folder(files: Record<string, string | Uint8Array>): Promise<string> {
   const root = await Deno.makeTempDir({ prefix: "comptoir-ingest-" });
   for (const [name, content] of Object.entries(files)) {
     await Deno.mkdir(join(root, name, ".."), { recursive: true });
-    await Deno.writeTextFile(join(root, name), content);
+    if (typeof content === "string") await Deno.writeTextFile(join(root, name), content);
+    else await Deno.writeFile(join(root, name), content);
   }
   return root;
 }
@@ -85,26 +88,31 @@ Deno.test({
   },
 });
 
-Deno.test("ingest CLI: unsupported, empty and oversize files are named, with the limit, and nothing is written", async () => {
+Deno.test("ingest CLI: unsupported, empty, scanned, corrupt and oversize files are named, with the limit, and nothing is written", async () => {
   const root = await folder({
     "ok.md": "# Titre\n\nDu texte.",
     "vide.md": "  \n",
+    "notes.doc": "DOC",
     "notes.pdf": "%PDF",
+    "scan.pdf": await scannedPdf(2),
     "gros.txt": "x".repeat(INGEST_MAX_DOCUMENT_CHARS + 1),
   });
   try {
     const cases: [string[], RegExp][] = [
       [
-        [join(root, "notes.pdf")],
-        /unsupported file type: .*notes\.pdf \(expected \.md, \.markdown or \.txt\)/,
+        [join(root, "notes.doc")],
+        /unsupported file type: .*notes\.doc \(expected \.pdf, \.docx, \.html, \.htm, \.md, \.markdown, \.txt or \.csv\)/,
       ],
       [[join(root, "ok.md"), join(root, "vide.md")], /empty file: .*vide\.md/],
+      [[join(root, "notes.pdf")], /^ingest: .*notes\.pdf: not a PDF \(no %PDF- header\)$/m],
+      [[join(root, "scan.pdf")], /^ingest: .*scan\.pdf: no text layer on any of its 2 pages \(a scan\?\)/m],
       [
         [join(root, "gros.txt")],
         new RegExp(
-          `file too large: .*gros\\.txt \\(${
-            INGEST_MAX_DOCUMENT_CHARS + 1
-          } bytes; the limit is ${INGEST_MAX_DOCUMENT_CHARS} bytes\\)`,
+          `^ingest: .*gros\\.txt: its text is longer than the ${
+            INGEST_MAX_DOCUMENT_CHARS.toLocaleString("en-US")
+          } characters a document may hold`,
+          "m",
         ),
       ],
       [[join(root, "absent.md")], /no such file or folder: .*absent\.md/],
@@ -159,6 +167,54 @@ Deno.test({
       assert.match(unknown.err, /^ingest: unknown company: no-such-company$/m);
     } finally {
       await db.end();
+      await tenant.drop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "ingest CLI: a PDF and a DOCX are extracted, ingested with their headings, and search finds their text",
+  ignore: !stack.available,
+  async fn() {
+    const tenant = await createTestTenant(stack.dbUrl, "test-kb-files");
+    const root = await folder({
+      "conditions.pdf": await textPdf(2, {
+        headings: ["Retours et échanges", "Paiement"],
+        body: (page) =>
+          page === 1
+            ? ["Un article peut être échangé sous sept jours, étiquette attachée."]
+            : ["Le paiement se fait par Wave ou Orange Money à la livraison."],
+      }),
+      "guide.docx": await structuredDocx(),
+      "scan-notes.txt": "Notes de l'équipe.",
+    });
+    try {
+      const out = io();
+      assert.equal(await main(["--company", tenant.slug, root], out), 0, out.err);
+      assert.match(out.out, /^ingested 3 files into test-kb-files-\S+ in [\d.]+ s: chunks \d+ new/);
+      const search = async (query: string) => {
+        const client = createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
+        const { data, error } = await client.functions.invoke("search", {
+          body: { company_id: tenant.slug, query },
+          headers: asServer(),
+        });
+        assert.equal(error, null, String(error));
+        return SearchResponse.parse(data).passages;
+      };
+      const returns = await search("Sous combien de jours un article peut-il être échangé ?");
+      assert.equal(returns[0].source, "conditions.pdf");
+      assert.equal(
+        returns[0].content,
+        "Retours et échanges\n\nUn article peut être échangé sous sept jours, étiquette attachée.",
+      );
+      assert.deepEqual(returns[0].metadata.headings, ["Retours et échanges"]);
+      const fees = await search("Frais de livraison à Guédiawaye");
+      assert.equal(fees[0].source, "guide.docx");
+      assert.match(fees[0].content, /^Livraison à Dakar > Délais et frais\n\n/);
+      assert.match(fees[0].content, /\| Guédiawaye \| 2 500 FCFA \|/);
+    } finally {
       await tenant.drop();
       await Deno.remove(root, { recursive: true });
     }
