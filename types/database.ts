@@ -1448,6 +1448,72 @@ export type Database = {
           },
         ]
       }
+      knowledge_files: {
+        Row: {
+          agent: string
+          attempts: number
+          chunks: number | null
+          company_id: string
+          created_at: string
+          error: string | null
+          id: string
+          lease_until: string | null
+          next_attempt_at: string
+          object_name: string
+          size: number | null
+          source: string
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          agent: string
+          attempts?: number
+          chunks?: number | null
+          company_id: string
+          created_at?: string
+          error?: string | null
+          id?: string
+          lease_until?: string | null
+          next_attempt_at?: string
+          object_name: string
+          size?: number | null
+          source: string
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          agent?: string
+          attempts?: number
+          chunks?: number | null
+          company_id?: string
+          created_at?: string
+          error?: string | null
+          id?: string
+          lease_until?: string | null
+          next_attempt_at?: string
+          object_name?: string
+          size?: number | null
+          source?: string
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "knowledge_files_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "knowledge_files_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       messages: {
         Row: {
           agent: string | null
@@ -2551,6 +2617,30 @@ export type Database = {
           name: string
           score: number
         }[]
+      }
+      knowledge_files_claim: {
+        Args: { p_company?: string; p_lease_seconds?: number; p_limit?: number }
+        Returns: {
+          agent: string
+          attempts: number
+          company_id: string
+          company_slug: string
+          id: string
+          object_name: string
+          source: string
+          status: string
+        }[]
+      }
+      knowledge_files_finish: {
+        Args: {
+          p_attempt: number
+          p_chunks: number
+          p_error: string
+          p_file: string
+          p_max_attempts?: number
+          p_retry_seconds?: number
+        }
+        Returns: string
       }
       log_activity: {
         Args: {

@@ -37,9 +37,9 @@ $$, $$values ('private.botlive_settle_refund(text,uuid,text)'), ('private.botliv
     ('private.log_activity(text,text,text,text,text,jsonb,uuid)'),
     ('private.member_company_ids()'),
     ('private.set_channel_account(text,text,text,text,text,text,text,text,text,text,boolean)'),
-    ('private.status_label(text,text)'),
+    ('private.status_label(text,text)'), ('private.storage_allowed(text,text,boolean)'), ('private.storage_company(text)'),
     ('private.tag_documents_by_keywords(text,text[],text)'), ('private.toggle_live_mode(text,boolean)')$$,
-  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, the audited money decisions of a member (verify a proof, of an order or of a refund; settle a refund; not exposed by PostgREST), the bodies of the five RPCs whose public entry points are security invoker since 20261206150000 (create_company, create_order, log_activity, tag_documents_by_keywords, toggle_live_mode: each checks its caller itself), and the channels'' two (set_channel_account: an admin; channel_reply: a member)');
+  'authenticated can execute in private only what the policies need (is_member, member_company_ids: the caller''s own memberships), the assistant''s invoker helpers, which read no data (fold, status_label, business_today), Botlive''s draft_amounts, invoker: what it reads RLS decides, the audited money decisions of a member (verify a proof, of an order or of a refund; settle a refund; not exposed by PostgREST), the bodies of the five RPCs whose public entry points are security invoker since 20261206150000 (create_company, create_order, log_activity, tag_documents_by_keywords, toggle_live_mode: each checks its caller itself), the channels'' two (set_channel_account: an admin; channel_reply: a member), and the Storage policies'' two invoker helpers (storage_company reads no data; storage_allowed asks is_member)');
 select results_eq($$
   select p.oid::regprocedure::text
   from pg_catalog.pg_proc p
