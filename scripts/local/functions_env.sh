@@ -11,6 +11,9 @@ export SUPABASE_SECRET_KEYS="{\"default\":\"$COMPTOIR_SECRET_KEY\"}"
 # The channels' Graph API: the stack's stand-in (scripts/local/graph.ts) unless you set Meta's.
 export META_GRAPH_URL="${META_GRAPH_URL:-http://127.0.0.1:$COMPTOIR_API_PORT/_local/graph/v21.0}"
 
+# The local Storage's bytes (scripts/local/storage.ts), beside the database's folder.
+export COMPTOIR_STORAGE_DIR="${COMPTOIR_STORAGE_DIR:-$(dirname "$COMPTOIR_DATA_DIR")/storage}"
+
 # The signing key's private half stays with the local Auth stand-in (and the tests that act as
 # it); serve.ts removes it from what the functions see.
 mkdir -p "$(dirname "$COMPTOIR_DATA_DIR")"

@@ -80,6 +80,7 @@ export async function loadFunctions(
 }
 
 type AuthHandler = (req: Request, path: string) => Promise<Response>;
+type StorageHandler = (req: Request, path: string) => Promise<Response>;
 type RealtimeHandler = (req: Request) => Response | Promise<Response>;
 
 /** The services behind the gateway besides the functions (each optional, as in the tests). */
@@ -90,6 +91,8 @@ export interface GatewayServices {
   restUrl?: string;
   /** The Realtime stand-in, for /realtime/v1/*. */
   realtime?: RealtimeHandler;
+  /** The Storage stand-in, for /storage/v1/* (it knows only Bearer JWTs: the keys are mapped). */
+  storage?: StorageHandler;
   /** The local stack's own pages (the browser example), for /_local/*. */
   pages?: RealtimeHandler;
 }
@@ -124,8 +127,8 @@ function withCors(req: Request, res: Response): Response {
 
 /**
  * The gateway's request handler: routing, key mapping, the client address, the verify_jwt rule,
- * and a contract error for anything that escapes. /auth/v1/*, /rest/v1/* and /realtime/v1/* go
- * to the services given.
+ * and a contract error for anything that escapes. /auth/v1/*, /rest/v1/*, /realtime/v1/* and
+ * /storage/v1/* go to the services given.
  */
 export function createGateway(
   routes: Map<string, FunctionRoute>,
@@ -149,7 +152,8 @@ export function createGateway(
 
     const isRest = services.restUrl !== undefined && /^\/rest\/v1(\/|$)/.test(url.pathname);
     const isAuth = services.auth !== undefined && url.pathname.startsWith("/auth/v1/");
-    if ((isRest || isAuth) && req.method === "OPTIONS") return preflight(req);
+    const isStorage = services.storage !== undefined && url.pathname.startsWith("/storage/v1/");
+    if ((isRest || isAuth || isStorage) && req.method === "OPTIONS") return preflight(req);
 
     const headers = new Headers(req.headers);
     // PostgREST clients may put the key in the query (?apikey=), as the gateway accepts it.
@@ -161,6 +165,11 @@ export function createGateway(
     const forwarded = new Request(req, { headers });
 
     if (isAuth) return withCors(req, await services.auth!(forwarded, url.pathname.slice("/auth/v1".length)));
+    // Storage checks its Bearer JWT itself (the CLI's gateway asks no key on /storage/v1): a request
+    // without one reaches it and is refused there, or served anonymously where Storage allows it.
+    if (isStorage) {
+      return withCors(req, await services.storage!(forwarded, url.pathname.slice("/storage/v1".length)));
+    }
     if (isRest) {
       const apikey = headers.get("apikey");
       if (!apikey) {

@@ -170,3 +170,35 @@ Deno.test("unknown and disabled functions are 404s in the error contract", async
     assert.equal((await res.json()).error.code, "not_found");
   }
 });
+
+Deno.test("/storage/v1 reaches Storage with its own path and the mapped bearer, its preflight and its CORS", async () => {
+  const keys = await platformKeys();
+  const seen: { path: string; authorization: string | null; body: string }[] = [];
+  const gateway = createGateway(new Map(), keys, {
+    storage: async (req, path) => {
+      seen.push({ path, authorization: req.headers.get("authorization"), body: await req.text() });
+      return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+    },
+  });
+  const res = await call(gateway, "/storage/v1/object/avatars/a%20b.png?x=1", {
+    method: "POST",
+    headers: { apikey: keys.secretKey, origin: "http://localhost:5173" },
+    body: "bytes",
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("access-control-allow-origin"), "http://localhost:5173");
+  await res.body?.cancel();
+  assert.equal(seen[0].path, "/object/avatars/a%20b.png");
+  assert.equal(seen[0].body, "bytes");
+  assert.equal(jose.decodeJwt(seen[0].authorization!.replace(/^Bearer /, "")).role, "service_role");
+  // No key at all: Storage decides (it refuses or serves anonymously), the gateway does not.
+  await (await call(gateway, "/storage/v1/object/public/avatars/a.png")).body?.cancel();
+  assert.equal(seen[1].authorization, null);
+  const preflight = await call(gateway, "/storage/v1/object/avatars/a.png", {
+    method: "OPTIONS",
+    headers: { origin: "http://localhost:5173", "access-control-request-headers": "authorization, x-upsert" },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get("access-control-allow-headers"), "authorization, x-upsert");
+  assert.equal(seen.length, 2);
+});

@@ -17,6 +17,13 @@ export interface PlatformKeys {
   sign(claims: jose.JWTPayload, expiresInSeconds: number): Promise<string>;
   /** Verifies a JWT as the platform does: the signing key (JWKS), or the legacy secret for HS256. */
   verify(token: string): Promise<jose.JWTPayload>;
+  /**
+   * Signs a Storage signed-URL token with the project's URL-signing key, as hosted Storage does
+   * (an HS512 key of its own, never one that signs sessions: no other service accepts it).
+   */
+  signUrl(claims: jose.JWTPayload, expiresInSeconds: number): Promise<string>;
+  /** Verifies a token signUrl made. */
+  verifyUrl(token: string): Promise<jose.JWTPayload>;
 }
 
 /** Reads the keys from the environment functions_env.sh prepares. */
@@ -54,6 +61,14 @@ export async function createPlatformKeys(options: {
   const jwks: jose.JSONWebKeySet = { keys: [{ ...publicJwk, key_ops: ["verify"] }] };
   const localJwks = jose.createLocalJWKSet(jwks);
   const legacySecret = options.legacy ? new TextEncoder().encode(options.legacy.jwtSecret) : null;
+  // Derived from the signing key's private part, so that it survives restarts and stays private.
+  const urlSigningKey = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-512",
+      new TextEncoder().encode(`storage-url-signing:${options.privateJwk.d}`),
+    ),
+  );
+  const urlKid = `url-signing-${kid}`;
 
   return {
     publishableKey: options.publishableKey,
@@ -75,6 +90,17 @@ export async function createPlatformKeys(options: {
         return (await jose.jwtVerify(token, legacySecret, { algorithms: ["HS256"] })).payload;
       }
       return (await jose.jwtVerify(token, localJwks, { algorithms: ["ES256"] })).payload;
+    },
+    async signUrl(claims, expiresInSeconds) {
+      const now = Math.floor(Date.now() / 1000);
+      return await new jose.SignJWT(claims)
+        .setProtectedHeader({ alg: "HS512", kid: urlKid, typ: "JWT" })
+        .setIssuedAt(now)
+        .setExpirationTime(now + expiresInSeconds)
+        .sign(urlSigningKey);
+    },
+    async verifyUrl(token) {
+      return (await jose.jwtVerify(token, urlSigningKey, { algorithms: ["HS512"] })).payload;
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * `npm start`'s API server: every function of supabase/config.toml at
  * http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/<name>, the real PostgREST behind /rest/v1,
- * the Auth stand-in at /auth/v1, the Realtime stand-in at /realtime/v1/websocket, one log line a request (method, path, status, time; never a
- * body or a header). The port is the front's (front.ts: it refuses over-long requests in the error
+ * the Auth stand-in at /auth/v1, the Realtime stand-in at /realtime/v1/websocket, the Storage
+ * stand-in at /storage/v1 (bytes in $COMPTOIR_STORAGE_DIR), one log line a request (method, path,
+ * status, time; never a body or a header). The port is the front's (front.ts: it refuses over-long requests in the error
  * contract); the server behind it listens on a Unix socket in a private temporary folder.
  */
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import { createGraphStandIn } from "./graph.ts";
 import { loadPlatformKeys } from "./platform_keys.ts";
 import { freePorts, startPostgrest } from "./postgrest.ts";
 import { startRealtime } from "./realtime.ts";
+import { createStorage } from "./storage.ts";
 
 const root = join(import.meta.dirname!, "../..");
 const port = Number(Deno.env.get("COMPTOIR_API_PORT") ?? "54321");
@@ -30,11 +32,21 @@ const postgrest = await startPostgrest({
   quiet,
 });
 const realtime = await startRealtime({ dbUrl: Deno.env.get("SUPABASE_DB_URL")!, keys, quiet });
+const storageDir = Deno.env.get("COMPTOIR_STORAGE_DIR");
+if (!storageDir) {
+  throw new Error("serve: COMPTOIR_STORAGE_DIR is not set (source scripts/local/functions_env.sh)");
+}
+const storage = createStorage({ dbUrl: Deno.env.get("SUPABASE_DB_URL")!, keys, root: storageDir });
 // Mode 0700: the gateway trusts the cf-connecting-ip of whoever reaches the socket (the front).
 const socketDir = await Deno.makeTempDir({ prefix: "comptoir-api-" });
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, async () => {
-    await Promise.all([postgrest.stop(), realtime.stop(), Deno.remove(socketDir, { recursive: true })]);
+    await Promise.all([
+      postgrest.stop(),
+      realtime.stop(),
+      storage.stop(),
+      Deno.remove(socketDir, { recursive: true }),
+    ]);
     Deno.exit(signal === "SIGINT" ? 130 : 143);
   });
 }
@@ -46,6 +58,7 @@ for (
     "SUPABASE_JWT_SECRET",
     "COMPTOIR_PUBLISHABLE_KEY",
     "COMPTOIR_SECRET_KEY",
+    "COMPTOIR_STORAGE_DIR",
   ]
 ) {
   Deno.env.delete(name);
@@ -73,6 +86,7 @@ const gateway = createGateway(routes, keys, {
   auth,
   restUrl: postgrest.url,
   realtime: realtime.handler,
+  storage: storage.handle,
   pages,
 });
 
@@ -94,5 +108,6 @@ console.log(
   `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>; ` +
     `PostgREST 12.0.2 at http://127.0.0.1:${port}/rest/v1; ` +
     `Realtime (postgres_changes) at ws://127.0.0.1:${port}/realtime/v1/websocket; ` +
+    `Storage at http://127.0.0.1:${port}/storage/v1; ` +
     `a browser example at http://localhost:${port}/_local/examples/browser/`,
 );
