@@ -143,6 +143,21 @@ export type IngestDocument = z.infer<typeof IngestDocument>;
  * `ingest` — POST; the secret key, or the session of an admin/owner of the company. Body at most
  * 512 KiB, 100 documents, 1,500 chunks (413 beyond).
  */
+/**
+ * `ingest/files` — POST: process the knowledge files uploaded to Storage that wait in the queue
+ * (an admin's session: its company's; the secret key: one company's, or all without company_id).
+ */
+export const IngestFilesRequest = z.object({ company_id: CompanyRef.optional() });
+export type IngestFilesRequest = z.infer<typeof IngestFilesRequest>;
+
+export const IngestFilesResponse = z.object({
+  ready: z.number().int(),
+  deleted: z.number().int(),
+  failed: z.number().int(),
+  retried: z.number().int(),
+});
+export type IngestFilesResponse = z.infer<typeof IngestFilesResponse>;
+
 export const IngestRequest = z.object({
   company_id: CompanyRef,
   documents: z.array(IngestDocument).max(INGEST_MAX_DOCUMENTS).default([]),
