@@ -59,7 +59,7 @@ STATUS
 if curl -s -o /dev/null --max-time 2 "$SUPABASE_URL/functions/v1/health"; then
   die "port $COMPTOIR_API_PORT is taken: something already answers at $SUPABASE_URL (another npm start?); stop it or set COMPTOIR_API_PORT"
 fi
-"$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
+COMPTOIR_CRON=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
 server_pid=$!
 serving=0
 for _ in $(seq 1 600); do

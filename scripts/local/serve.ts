@@ -104,6 +104,27 @@ Deno.serve({ path: socketPath, onListen() {} }, async (req, info) => {
 });
 await Deno.chmod(socketPath, 0o600);
 startFront({ hostname: "127.0.0.1", port, socketPath });
+
+// `npm start` only (COMPTOIR_CRON=1): what a deployed project schedules with Supabase Cron and
+// pg_net (docs/CHANNELS.md, docs/KNOWLEDGE.md), every 5 s here: the knowledge files uploaded to
+// Storage are processed, and the channels' sweep picks up what a stopped run left. Off in the
+// tests, which run each step themselves.
+if (Deno.env.get("COMPTOIR_CRON") === "1") {
+  const tick = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${port}/functions/v1/${path}`, {
+      method: "POST",
+      headers: { apikey: keys.secretKey, "content-type": "application/json" },
+      body: "{}",
+    }).catch(() => null);
+    await res?.body?.cancel();
+  };
+  const run = async () => {
+    await tick("ingest/files");
+    await tick("channels/sweep");
+    setTimeout(run, 5_000);
+  };
+  setTimeout(run, 5_000);
+}
 console.log(
   `functions: ${[...routes.keys()].join(", ")} at http://127.0.0.1:${port}/functions/v1/<name>; ` +
     `PostgREST 12.0.2 at http://127.0.0.1:${port}/rest/v1; ` +
