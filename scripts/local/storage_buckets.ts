@@ -4,7 +4,7 @@
  * service_role sees or changes buckets. Emptying a bucket is service_role's only.
  * Local only: nothing here is deployed.
  */
-import { findBucket, SERVICE } from "./storage_db.ts";
+import { findBucket } from "./storage_db.ts";
 import {
   ERRORS,
   integer,
@@ -186,7 +186,7 @@ export function bucketRoutes(): Route[] {
       access: "jwt",
       operation: "storage.bucket.delete",
       async handle(svc, call, [id]) {
-        await svc.db.inScope(call.as(SERVICE), async (tx) => {
+        await svc.db.read(async (tx) => {
           await findBucket(tx, id);
           const [object] = await tx`select 1 from storage.objects where bucket_id = ${id} limit 1`;
           if (object) throw ERRORS.bucketNotEmpty();

@@ -11,6 +11,8 @@ import postgres from "postgres";
 import { ERRORS, fromDatabaseError, StorageError } from "./storage_http.ts";
 
 export type Tx = postgres.TransactionSql;
+/** A transaction, or the pool itself for a service read (`read`: the same calls, no transaction). */
+export type Queryable = Tx;
 
 /** Who is calling, from the JWT (or its absence). */
 export interface Caller {
@@ -72,9 +74,9 @@ export function createStorageDb(url: string, options: { max?: number } = {}) {
     },
   });
 
-  async function setScope(tx: Tx, scope: Scope) {
+  function setScope(tx: Tx, scope: Scope) {
     const { caller } = scope;
-    await tx`select set_config('role', ${caller.role}, true),
+    return tx`select set_config('role', ${caller.role}, true),
       set_config('request.jwt.claim.role', ${caller.role}, true),
       set_config('request.jwt', ${caller.jwt}, true),
       set_config('request.jwt.claim.sub', ${String(caller.claims.sub ?? "")}, true),
@@ -83,15 +85,17 @@ export function createStorageDb(url: string, options: { max?: number } = {}) {
       set_config('request.method', ${scope.method}, true),
       set_config('request.path', ${scope.path}, true),
       set_config('storage.operation', ${scope.operation}, true),
-      set_config('storage.allow_delete_query', 'true', true)`;
+      set_config('storage.allow_delete_query', 'true', true)`.execute();
   }
 
   /** Runs `fn` in a transaction as the scope's caller; database errors become the server's. */
   async function inScope<T>(scope: Scope, fn: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       return await sql.begin(async (tx) => {
-        await setScope(tx, scope);
-        return await fn(tx);
+        // Sent now, not awaited: `fn`'s first query follows it on the same connection (one round
+        // trip less), and a failure aborts the transaction before `fn`'s queries run.
+        const [, result] = await Promise.all([setScope(tx, scope), fn(tx)]);
+        return result;
       }) as T;
     } catch (error) {
       throw asStorageError(error);
@@ -101,6 +105,18 @@ export function createStorageDb(url: string, options: { max?: number } = {}) {
   return {
     sql,
     inScope,
+
+    /**
+     * A read as service_role, which RLS does not restrict: a single statement on the pool (the
+     * database owner), without a transaction or a scope to set.
+     */
+    async read<T>(fn: (sql: Queryable) => Promise<T>): Promise<T> {
+      try {
+        return await fn(sql as unknown as Queryable);
+      } catch (error) {
+        throw asStorageError(error);
+      }
+    },
 
     /** Runs `fn` as the caller and rolls it back: it throws when a policy (or a constraint) refuses. */
     async probe(scope: Scope, fn: (tx: Tx) => Promise<unknown>): Promise<void> {
@@ -140,7 +156,7 @@ function defined(row: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== undefined));
 }
 
-function values(tx: Tx, row: ObjectRow) {
+function values(tx: Queryable, row: ObjectRow) {
   return defined({
     bucket_id: row.bucket_id,
     name: row.name,
@@ -154,7 +170,7 @@ function values(tx: Tx, row: ObjectRow) {
 }
 
 /** INSERT a new object row (a name already taken → KeyAlreadyExists). */
-export async function insertObject(tx: Tx, row: ObjectRow): Promise<void> {
+export async function insertObject(tx: Queryable, row: ObjectRow): Promise<void> {
   try {
     await tx`insert into storage.objects ${tx(values(tx, row))}`;
   } catch (error) {
@@ -166,7 +182,7 @@ export async function insertObject(tx: Tx, row: ObjectRow): Promise<void> {
 }
 
 /** INSERT … ON CONFLICT DO UPDATE … RETURNING *: the policies for insert, update and select all apply. */
-export async function upsertObject(tx: Tx, row: ObjectRow): Promise<Record<string, unknown>> {
+export async function upsertObject(tx: Queryable, row: ObjectRow): Promise<Record<string, unknown>> {
   const inserted = values(tx, row);
   const updated = Object.keys(inserted).filter((column) => column !== "bucket_id" && column !== "name");
   const assignments = updated.map((column) => `${column} = excluded.${column}`).join(", ");
@@ -178,7 +194,7 @@ export async function upsertObject(tx: Tx, row: ObjectRow): Promise<Record<strin
 
 /** The object's row as the scope's caller sees it (NoSuchKey when hidden or missing). */
 export async function findObject(
-  tx: Tx,
+  tx: Queryable,
   bucket: string,
   name: string,
   options: { forUpdate?: boolean; orNull?: boolean } = {},
@@ -192,7 +208,7 @@ export async function findObject(
 
 /** A bucket's row as the scope's caller sees it (NoSuchBucket when hidden or missing, unless orNull). */
 export async function findBucket(
-  tx: Tx,
+  tx: Queryable,
   id: string,
   options: { orNull?: boolean } = {},
 ): Promise<Record<string, unknown> & { public: boolean; file_size_limit: number | null }> {
@@ -202,7 +218,7 @@ export async function findBucket(
 }
 
 /** Serialises writers of one object name (the server's object lock). */
-export async function lockObject(tx: Tx, bucket: string, name: string) {
+export async function lockObject(tx: Queryable, bucket: string, name: string) {
   await tx`select pg_advisory_xact_lock(hashtextextended(${`storage:${bucket}/${name}`}, 0))`;
 }
 

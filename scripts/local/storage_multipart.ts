@@ -5,8 +5,6 @@
  * sends `cacheControl` (and `metadata`) first, then the file under the field name "".
  * Local only: nothing here is deployed.
  */
-import { Buffer } from "node:buffer";
-
 /** A form the reader refuses (the Storage server answers these « No content provided »). */
 export class MultipartError extends Error {}
 
@@ -38,10 +36,25 @@ export function multipartBoundary(contentType: string | null): string | null {
   return match ? (match[1] ?? match[2]) : null;
 }
 
+/** The first index of `needle` in `haystack` at or after `from`, or -1 (native scans for its first byte). */
+function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
+  const last = haystack.length - needle.length;
+  for (
+    let at = haystack.indexOf(needle[0], from);
+    at !== -1 && at <= last;
+    at = haystack.indexOf(needle[0], at + 1)
+  ) {
+    let matched = 1;
+    while (matched < needle.length && haystack[at + matched] === needle[matched]) matched++;
+    if (matched === needle.length) return at;
+  }
+  return -1;
+}
+
 /** A growing window over a byte stream, searched without copying what it hands out. */
 class Window {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #bytes: Buffer = Buffer.alloc(0);
+  #bytes: Uint8Array = new Uint8Array(0);
 
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = stream.getReader();
@@ -55,14 +68,19 @@ class Window {
   async fill(): Promise<boolean> {
     const { done, value } = await this.#reader.read();
     if (done) return false;
-    this.#bytes = this.#bytes.length === 0
-      ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-      : Buffer.concat([this.#bytes, value]);
+    if (this.#bytes.length === 0) {
+      this.#bytes = value;
+    } else {
+      const merged = new Uint8Array(this.#bytes.length + value.length);
+      merged.set(this.#bytes);
+      merged.set(value, this.#bytes.length);
+      this.#bytes = merged;
+    }
     return true;
   }
 
-  indexOf(needle: Buffer, from = 0): number {
-    return this.#bytes.indexOf(needle, from);
+  indexOf(needle: Uint8Array): number {
+    return indexOf(this.#bytes, needle);
   }
 
   /** The first `n` bytes, removed from the window. */
@@ -78,7 +96,7 @@ class Window {
 }
 
 /** Reads until `needle` is in the window (at most `limit` bytes before it); its index. */
-async function find(window: Window, needle: Buffer, limit: number, what: string): Promise<number> {
+async function find(window: Window, needle: Uint8Array, limit: number, what: string): Promise<number> {
   for (;;) {
     const at = window.indexOf(needle);
     if (at >= 0) {
@@ -124,9 +142,10 @@ export async function readMultipartFile(
   limits: MultipartLimits = DEFAULT_LIMITS,
 ): Promise<MultipartFile | null> {
   const window = new Window(body);
-  const opening = Buffer.from(`--${boundary}`);
-  const delimiter = Buffer.from(`\r\n--${boundary}`);
-  const headEnd = Buffer.from("\r\n\r\n");
+  const encoder = new TextEncoder();
+  const opening = encoder.encode(`--${boundary}`);
+  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  const headEnd = encoder.encode("\r\n\r\n");
   const fields = new Map<string, string>();
   try {
     // The preamble, then the first boundary.
@@ -164,7 +183,7 @@ export async function readMultipartFile(
 }
 
 /** The bytes of the current part, up to the next delimiter; the rest of the form is dropped. */
-function fileStream(window: Window, delimiter: Buffer): ReadableStream<Uint8Array> {
+function fileStream(window: Window, delimiter: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       for (;;) {

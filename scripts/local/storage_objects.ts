@@ -118,7 +118,7 @@ export async function storeUpload(
 ) {
   const { bucket: bucketId, name } = target;
   mustBeValidBucketName(bucketId);
-  const bucket = await svc.db.inScope(call.as(SERVICE), (tx) => findBucket(tx, bucketId));
+  const bucket = await svc.db.read((sql) => findBucket(sql, bucketId));
   const placeholder = name.endsWith(".emptyFolderPlaceholder");
   const limit = placeholder ? 0 : Math.min(Number(bucket.file_size_limit ?? Infinity), svc.fileSizeLimit);
   const allowed = placeholder ? [] : (bucket.allowed_mime_types as string[] | null) ?? [];
@@ -197,7 +197,7 @@ export async function moveObject(
       where bucket_id = ${move.bucket} and name = ${move.source} returning id`;
     if (!moved) throw ERRORS.noSuchKey();
   });
-  const source = await svc.db.inScope(call.as(SERVICE), (tx) => findObject(tx, move.bucket, move.source));
+  const source = await svc.db.read((sql) => findObject(sql, move.bucket, move.source));
   if (move.bucket === move.destinationBucket && move.source === move.destination) {
     return { message: "Successfully moved", Id: source.id, Key: move.destination };
   }

@@ -170,7 +170,7 @@ export const OBJECT_ROUTES: Route[] = [
       const payload = await verifySignedToken(svc.keys, token, `${bucket}/${name}`, "download");
       mustBeValidBucketName(bucket);
       mustBeValidKey(name);
-      const row = await svc.db.inScope(call.as(SERVICE), (tx) => findObject(tx, bucket, name));
+      const row = await svc.db.read((sql) => findObject(sql, bucket, name));
       return await serveObject(svc, call, bucket, name, row, {
         expires: new Date(payload.exp * 1000).toUTCString(),
       });
@@ -253,7 +253,7 @@ export const OBJECT_ROUTES: Route[] = [
     operation: "storage.object.get_public",
     async handle(svc, call, [bucket, name]) {
       mustBeValidBucketName(bucket);
-      const [found, row] = await svc.db.inScope(call.as(SERVICE), async (tx) => {
+      const [found, row] = await svc.db.read(async (tx) => {
         const found = await findBucket(tx, bucket, { orNull: true });
         mustBeValidKey(name);
         return [found, await findObject(tx, bucket, name, { orNull: true })] as const;
@@ -333,7 +333,7 @@ export const OBJECT_ROUTES: Route[] = [
     async handle(svc, call, [bucket, name]) {
       mustBeValidBucketName(bucket);
       mustBeValidKey(name);
-      await svc.db.inScope(call.as(SERVICE), (tx) => findObject(tx, bucket, name));
+      await svc.db.read((sql) => findObject(sql, bucket, name));
       const [row] = await removeObjects(svc, call, bucket, [name]);
       if (!row) throw ERRORS.accessDenied("Access denied");
       return json(200, { message: "Successfully deleted" });
@@ -344,21 +344,23 @@ export const OBJECT_ROUTES: Route[] = [
 /** GET /object/{bucket}/{name}: a private bucket's objects need a JWT and pass RLS; a public one's do not. */
 async function download(svc: StorageServices, call: Call, bucket: string, name: string) {
   mustBeValidBucketName(bucket);
-  const found = await svc.db.inScope(call.as(SERVICE), (tx) => findBucket(tx, bucket, { orNull: true }));
+  const found = await svc.db.read((sql) => findBucket(sql, bucket, { orNull: true }));
   if (!found || (!call.caller.authenticated && !found.public)) throw ERRORS.noSuchBucket();
   mustBeValidKey(name);
-  const row = await svc.db.inScope(
-    call.as(found.public ? SERVICE : call.caller),
-    (tx) => findObject(tx, bucket, name),
-  );
+  // A public bucket's objects are read without RLS, as service_role.
+  const row = found.public
+    ? await svc.db.read((sql) => findObject(sql, bucket, name))
+    : await svc.db.inScope(call.as(), (tx) => findObject(tx, bucket, name));
   return await serveObject(svc, call, bucket, name, row);
 }
 
 async function info(svc: StorageServices, call: Call, bucket: string, name: string, publicRoute: boolean) {
   mustBeValidBucketName(bucket);
-  const found = await svc.db.inScope(call.as(SERVICE), (tx) => findBucket(tx, bucket, { orNull: true }));
+  const found = await svc.db.read((sql) => findBucket(sql, bucket, { orNull: true }));
   if (!found || (!call.caller.authenticated && !found.public)) throw ERRORS.noSuchBucket();
   mustBeValidKey(name);
-  const reader = found.public || publicRoute ? SERVICE : call.caller;
-  return infoResponse(await svc.db.inScope(call.as(reader), (tx) => findObject(tx, bucket, name)));
+  const row = found.public || publicRoute
+    ? await svc.db.read((sql) => findObject(sql, bucket, name))
+    : await svc.db.inScope(call.as(), (tx) => findObject(tx, bucket, name));
+  return infoResponse(row);
 }

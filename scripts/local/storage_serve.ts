@@ -5,7 +5,7 @@
  * (304) and a single byte Range (206). The bytes are streamed from the stored version the row
  * names. Local only: nothing here is deployed.
  */
-import { findObject, SERVICE } from "./storage_db.ts";
+import { findObject } from "./storage_db.ts";
 import { type Call, ERRORS, json, type StorageServices } from "./storage_http.ts";
 
 /** The headers and body of an object's bytes (or of its info), as the server's renderers send them. */
@@ -20,10 +20,7 @@ export async function serveObject(
   let stored = await svc.files.open(bucket, name, object.version as string | null);
   if (!stored) {
     // A re-upload may have replaced the version between the row's read and the open.
-    const fresh = await svc.db.inScope(
-      call.as(SERVICE),
-      (tx) => findObject(tx, bucket, name, { orNull: true }),
-    );
+    const fresh = await svc.db.read((sql) => findObject(sql, bucket, name, { orNull: true }));
     if (fresh && fresh.version !== object.version) {
       object = fresh;
       stored = await svc.files.open(bucket, name, fresh.version as string | null);
