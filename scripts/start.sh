@@ -34,6 +34,7 @@ cat <<STATUS
     Functions URL: $SUPABASE_URL/functions/v1/<name>
          REST URL: $SUPABASE_URL/rest/v1 (PostgREST 12.0.2: supabase.from(), .rpc())
      Realtime URL: ${SUPABASE_URL/http/ws}/realtime/v1/websocket (postgres_changes; a stand-in)
+      Storage URL: $SUPABASE_URL/storage/v1 (supabase.storage; a stand-in, files in $COMPTOIR_STORAGE_DIR)
          JWKS URL: $SUPABASE_URL/auth/v1/.well-known/jwks.json (sessions: ES256, kid $(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1])).kid)" "$COMPTOIR_SIGNING_KEY_FILE"))
            DB URL: $SUPABASE_DB_URL
   Publishable key: $COMPTOIR_PUBLISHABLE_KEY
