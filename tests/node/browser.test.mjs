@@ -107,3 +107,51 @@ test(
     await page.close();
   },
 );
+
+test(
+  "Chromium uploads a file with supabase.storage and downloads it back, across origins, under the bucket's policy",
+  { skip },
+  async () => {
+    const bucket = `browser-${tenant.slug}`;
+    const own = `bucket_id = '${bucket}' and (storage.foldername(name))[1] = (select auth.uid()::text)`;
+    sql(`insert into storage.buckets (id, name) values ('${bucket}', '${bucket}');
+      create policy "${bucket}_insert" on storage.objects for insert to authenticated with check (${own});
+      create policy "${bucket}_select" on storage.objects for select to authenticated using (${own});`);
+    const page = await browser.newPage();
+    const refused = [];
+    page.on(
+      "requestfailed",
+      (request) => refused.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`),
+    );
+    try {
+      // The example page for its supabase-js browser build only: with an empty `api` its own steps stop.
+      await page.goto(`${url.replace("127.0.0.1", "localhost")}/_local/examples/browser/?api=`);
+      const result = await page.evaluate(async ({ api, key, email, password, bucket }) => {
+        const client = globalThis.supabase.createClient(api, key, { auth: { persistSession: false } });
+        const { data: signedIn, error } = await client.auth.signInWithPassword({ email, password });
+        if (error) return { error: error.message };
+        const name = `${signedIn.user.id}/hello.txt`;
+        const files = client.storage.from(bucket);
+        const uploaded = await files.upload(name, new Blob(["bonjour du navigateur"], { type: "text/plain" }));
+        const downloaded = await files.download(name);
+        const elsewhere = await files.upload("elsewhere/hello.txt", new Blob(["x"]));
+        return {
+          uploaded: uploaded.data?.fullPath ?? uploaded.error?.message,
+          text: downloaded.data ? await downloaded.data.text() : downloaded.error?.message,
+          elsewhere: elsewhere.error?.statusCode,
+        };
+      }, { api: url, key: publishableKey, email: tenant.people.owner.email, password: PASSWORD, bucket });
+      assert.deepEqual(result, {
+        uploaded: `${bucket}/${tenant.people.owner.id}/hello.txt`,
+        text: "bonjour du navigateur",
+        elsewhere: "403",
+      });
+      assert.deepEqual(refused, []);
+    } finally {
+      await page.close();
+      await fetch(`${url}/storage/v1/bucket/${bucket}/empty`, { method: "POST", headers: { apikey: secretKey } });
+      await fetch(`${url}/storage/v1/bucket/${bucket}`, { method: "DELETE", headers: { apikey: secretKey } });
+      sql(`drop policy "${bucket}_insert" on storage.objects; drop policy "${bucket}_select" on storage.objects;`);
+    }
+  },
+);
