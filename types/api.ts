@@ -515,6 +515,17 @@ export const UpdateOrderRequest = z.object({
   },
 );
 
+/** A customer's screenshot behind a payment claim: a signed URL valid 10 minutes (null if Storage refused). */
+export const OrderProof = z.object({
+  reference: z.string().nullable(),
+  amount: Xof,
+  status: z.string(),
+  /** The same screenshot already accompanied another payment of the shop. */
+  reused: z.boolean(),
+  url: z.string().nullable(),
+});
+export type OrderProof = z.infer<typeof OrderProof>;
+
 export const Order = z.object({
   id: z.string(),
   order_number: z.string(),
@@ -536,6 +547,8 @@ export const Order = z.object({
   notes: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
+  /** GET: the screenshots behind its payment claims, for a member to see beside amount and reference. */
+  proofs: z.array(OrderProof).optional(),
 });
 export type Order = z.infer<typeof Order>;
 
@@ -623,6 +636,8 @@ export const DashboardResponse = z.object({
       paid: Xof,
       references: z.array(z.string()),
       created_at: z.string(),
+      /** The screenshots behind its claims (signed URLs valid 10 minutes). */
+      proofs: z.array(OrderProof).optional(),
     })),
   }),
   /**

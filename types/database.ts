@@ -1729,6 +1729,9 @@ export type Database = {
           method: string
           note: string | null
           order_id: string | null
+          proof_path: string | null
+          proof_reused: boolean
+          proof_sha256: string | null
           reference: string | null
           refund_id: string | null
           required_amount: number | null
@@ -1748,6 +1751,9 @@ export type Database = {
           method: string
           note?: string | null
           order_id?: string | null
+          proof_path?: string | null
+          proof_reused?: boolean
+          proof_sha256?: string | null
           reference?: string | null
           refund_id?: string | null
           required_amount?: number | null
@@ -1767,6 +1773,9 @@ export type Database = {
           method?: string
           note?: string | null
           order_id?: string | null
+          proof_path?: string | null
+          proof_reused?: boolean
+          proof_sha256?: string | null
           reference?: string | null
           refund_id?: string | null
           required_amount?: number | null
@@ -2312,6 +2321,15 @@ export type Database = {
       }
       billing_period_totals: {
         Args: { p_company: string; p_now?: string; p_period: string }
+        Returns: Json
+      }
+      botlive_attach_proof: {
+        Args: {
+          p_company: string
+          p_path: string
+          p_reference: string
+          p_sha256: string
+        }
         Returns: Json
       }
       botlive_begin_turn: {

@@ -1,5 +1,6 @@
 import { createAuthenticator } from "../_shared/auth.ts";
 import { createProofReader } from "../_shared/botlive/llm.ts";
+import { proofFilesFromEnv } from "../_shared/botlive/proofs.ts";
 import { createBotliveStore } from "../_shared/botlive/store.ts";
 import { knowledgeRetriever } from "../_shared/chat/retrieval.ts";
 import { createDb } from "../_shared/db.ts";
@@ -16,6 +17,7 @@ Deno.serve(createHandler({
   models: { groq: providers.chatProviders.groq, deepseek: providers.chatProviders.deepseek },
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
   readProof: providers.vision ? createProofReader(providers.vision, config.timeoutMs) : undefined,
+  proofs: proofFilesFromEnv(env, db),
   timeoutMs: config.timeoutMs,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
 }));

@@ -1,5 +1,6 @@
 import { createAuthenticator } from "../_shared/auth.ts";
 import { createProofReader } from "../_shared/botlive/llm.ts";
+import { proofFilesFromEnv } from "../_shared/botlive/proofs.ts";
 import { createBotliveStore } from "../_shared/botlive/store.ts";
 import { createBotliveTurn } from "../_shared/botlive/turn.ts";
 import { createGraph } from "../_shared/channels/graph.ts";
@@ -19,6 +20,7 @@ const turn = createBotliveTurn({
   models: { groq: providers.chatProviders.groq, deepseek: providers.chatProviders.deepseek },
   retrieve: knowledgeRetriever({ db, embedder: providers.embedder, reranker: providers.reranker }),
   readProof: providers.vision ? createProofReader(providers.vision, config.timeoutMs) : undefined,
+  proofs: proofFilesFromEnv(env, db),
   timeoutMs: config.timeoutMs,
 });
 const graph = createGraph({ baseUrl: env.raw.META_GRAPH_URL ?? "https://graph.facebook.com/v21.0" });

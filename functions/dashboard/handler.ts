@@ -6,12 +6,13 @@
  */
 import type { Authenticate } from "../_shared/auth.ts";
 import { callerRunner } from "../_shared/botlive/access.ts";
+import { orderProofs, type ProofFiles } from "../_shared/botlive/proofs.ts";
 import { relativeTime } from "../_shared/botlive/relative.ts";
 import type { Db } from "../_shared/db.ts";
 import { json, readJson, readQuery, serveJson } from "../_shared/http.ts";
 import { DashboardQuery, type DashboardResponse } from "../../types/api.ts";
 
-export function createHandler(deps: { db: Db; auth: Authenticate; now?: () => Date }) {
+export function createHandler(deps: { db: Db; auth: Authenticate; now?: () => Date; proofs?: ProofFiles }) {
   const now = deps.now ?? (() => new Date());
   return serveJson({ name: "dashboard", methods: ["GET", "POST"] }, async function (req) {
     const run = await callerRunner(deps.auth, deps.db, req);
@@ -30,8 +31,13 @@ export function createHandler(deps: { db: Db; auth: Authenticate; now?: () => Da
         select public.botlive_dashboard(${query.company_id}) as dashboard`
     );
     const at = now();
+    const proofs = await orderProofs(run, deps.proofs, dashboard.to_verify.orders.map((o) => o.id));
     const response: DashboardResponse = {
       ...dashboard,
+      to_verify: {
+        ...dashboard.to_verify,
+        orders: dashboard.to_verify.orders.map((o) => proofs.has(o.id) ? { ...o, proofs: proofs.get(o.id) } : o),
+      },
       activity: dashboard.activity.map((a) => ({
         ...a,
         relative_time: relativeTime(new Date(a.timestamp), at),

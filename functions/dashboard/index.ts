@@ -1,10 +1,13 @@
 import { createAuthenticator } from "../_shared/auth.ts";
+import { proofFilesFromEnv } from "../_shared/botlive/proofs.ts";
 import { createDb } from "../_shared/db.ts";
 import { loadEnv } from "../_shared/env.ts";
 import { createHandler } from "./handler.ts";
 
 const env = loadEnv();
+const db = createDb(env.dbUrl, { max: env.dbPoolMax });
 Deno.serve(createHandler({
-  db: createDb(env.dbUrl, { max: env.dbPoolMax }),
+  db,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
+  proofs: proofFilesFromEnv(env, db),
 }));

@@ -9,6 +9,7 @@
  */
 import type { Authenticate } from "../_shared/auth.ts";
 import { callerRunner, type Run } from "../_shared/botlive/access.ts";
+import { orderProofs, type ProofFiles } from "../_shared/botlive/proofs.ts";
 import { countryOf } from "../_shared/botlive/country.ts";
 import { findPhones } from "../_shared/botlive/parse.ts";
 import type { Db, Tx } from "../_shared/db.ts";
@@ -47,13 +48,21 @@ async function one(run: Run, ref: string, id: string): Promise<Order> {
   return toOrder(rows[0]);
 }
 
-export function createHandler(deps: { db: Db; auth: Authenticate }) {
+export function createHandler(deps: { db: Db; auth: Authenticate; proofs?: ProofFiles }) {
+  /** Orders with the screenshots of their claims (signed URLs), as the member reads them. */
+  async function withProofs(run: Run, orders: Order[]): Promise<Order[]> {
+    const proofs = await orderProofs(run, deps.proofs, orders.filter((o) => o.source === "botlive").map((o) => o.id));
+    return orders.map((o) => proofs.has(o.id) ? { ...o, proofs: proofs.get(o.id) } : o);
+  }
+
   return serveJson({ name: "orders", methods: ["GET", "POST", "PATCH"] }, async function (req) {
     const run = await callerRunner(deps.auth, deps.db, req);
 
     if (req.method === "GET") {
       const query = readQuery(req, OrdersQuery);
-      if (query.id) return json(200, { order: await one(run, query.company_id, query.id) });
+      if (query.id) {
+        return json(200, { order: (await withProofs(run, [await one(run, query.company_id, query.id)]))[0] });
+      }
       // Under RLS a non-member sees no company: the same 403 whether it exists or not.
       const [member] = await run((tx) =>
         tx`select c.id from public.companies c where ${byRef(tx, query.company_id)}`
@@ -76,7 +85,7 @@ export function createHandler(deps: { db: Db; auth: Authenticate }) {
         return n as number;
       });
       return json(200, {
-        orders: rows.map(({ total: _, ...row }) => toOrder(row)),
+        orders: await withProofs(run, rows.map(({ total: _, ...row }) => toOrder(row))),
         total,
         limit: query.limit,
         offset: query.offset,

@@ -93,6 +93,8 @@ export interface BotliveStore {
     payment: { amount: number; method: PaymentMethod; reference: string; source: "text" | "image" },
   ): Promise<PaymentResult>;
   placeOrder(company: string, conversationId: string, sessionId: string | null): Promise<PlaceResult>;
+  /** Links a stored screenshot to the claim of that reference; whether another payment had it. */
+  attachProof(company: string, reference: string, path: string, sha256: string): Promise<{ attached: boolean; reused: boolean }>;
   openEscalation(company: string, conversationId: string, details: string): Promise<void>;
   finish(
     company: string,
@@ -178,6 +180,12 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
         tx<{ result: Json }[]>`
           select public.botlive_record_payment(${company}, ${conversationId}, ${payment.amount}, ${payment.method},
             ${payment.reference}, ${payment.source}) as result`
+      );
+      return result;
+    },
+    async attachProof(company, reference, path, sha256) {
+      const [{ result }] = await step((tx) =>
+        tx<{ result: Json }[]>`select public.botlive_attach_proof(${company}, ${reference}, ${path}, ${sha256}) as result`
       );
       return result;
     },

@@ -35,6 +35,7 @@ import { asksForState, type Extraction, extractOffline } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
 import type { BotliveStore, PaymentResult, PlaceResult } from "./store.ts";
+import type { KeptProof, ProofFiles } from "./proofs.ts";
 
 /** Reads a payment screenshot (a vision-capable model); null when it cannot. */
 export type ReadProof = (
@@ -47,6 +48,8 @@ export interface BotliveDeps {
   retrieve: Retrieve;
   /** Present when a vision-capable model is configured. */
   readProof?: ReadProof;
+  /** Where payment screenshots are kept (Storage's `proofs` bucket); absent: not kept. */
+  proofs?: ProofFiles;
   /** Each model attempt's bound. */
   timeoutMs: number;
 }
@@ -245,9 +248,15 @@ export function createBotliveTurn(deps: BotliveDeps) {
       extraction = extractOffline(text, context);
     }
 
-    // A screenshot of the payment: read by a vision model when there is one, else asked in text.
-    const image = (request.attachments ?? []).find((a) => a.type === "image");
+    // A screenshot of the payment: kept once in Storage (refused when it is not an image or too
+    // big: the customer is told), read by a vision model when there is one, else asked in text.
+    let image = (request.attachments ?? []).find((a) => a.type === "image");
     let imageUnread = false;
+    let kept: KeptProof | null = null;
+    if (image && deps.proofs) {
+      kept = await deps.proofs.keep(company, begun.conversationId, image).catch(() => null);
+      if (kept && "refused" in kept && kept.refused !== "unreachable") image = undefined;
+    }
     if (image && !(extraction.payment?.amount && extraction.payment.reference)) {
       const read = deps.readProof ? await deps.readProof(image).catch(() => null) : null;
       if (read && (read.amount || read.reference)) {
@@ -336,6 +345,14 @@ export function createBotliveTurn(deps: BotliveDeps) {
         source: image ? "image" : "text",
       })
       : null;
+    // The claim links to its screenshot; one already seen with another payment is flagged.
+    let reusedNote = "";
+    if (kept && "path" in kept && proof?.reference && payment && payment.status !== "rejected") {
+      const attached = await store.attachProof(company, proof.reference, kept.path, kept.sha256);
+      if (attached.reused) {
+        reusedNote = "Cette capture d'écran accompagne déjà un autre paiement : la boutique la vérifiera de près.";
+      }
+    }
     const paid = payment ? payment.paid : begun.paid;
     let state = orderState(next, catalog, paid);
     const product = catalog.products.find((p) => p.id === next.productId);
@@ -362,6 +379,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
             : `Preuve de paiement reçue (${
               xof(placed.paid)
             }) : la boutique la vérifie et vous confirme l'envoi.`,
+          reusedNote,
           placed.change > 0
             ? `Vous avez envoyé ${xof(placed.change)} de plus que le total : la boutique vous les rendra.`
             : "",
@@ -440,6 +458,16 @@ export function createBotliveTurn(deps: BotliveDeps) {
     } else if (imageUnread) {
       paymentLine =
         "Je ne peux pas lire la capture d'écran : écrivez-moi le montant et la référence de la transaction, s'il vous plaît.";
+    }
+    if (kept && "refused" in kept && kept.refused !== "unreachable") {
+      paymentLine = join(
+        kept.refused === "too_large"
+          ? "Cette image dépasse 5 Mo : envoyez une capture d'écran plus légère de votre paiement."
+          : "Ce fichier n'est pas une image : envoyez une capture d'écran (JPEG, PNG ou WebP) de votre paiement.",
+        paymentLine,
+      );
+    } else if (reusedNote) {
+      paymentLine = join(paymentLine, reusedNote);
     }
 
     const question = merged.ambiguous.length > 0
