@@ -62,15 +62,16 @@ export interface ExtractLimits {
 }
 
 /**
- * The defaults, from `npm run bench -- extract` on this 2-core machine (see bench/results/
- * extract.json): a 50-page PDF costs about 0.4 s of CPU cold (pdf.js loading) and 2 ms a page
- * after; 300 pages stays under a second warm and 1.3 s cold, within the 2 s a request may spend.
+ * The defaults, from `npm run bench -- extract` (bench/results/extract.json), so that a cold
+ * worker's extraction stays near 1.5 s of CPU and 130 MB, leaving room in the 2 s and 256 MB of a
+ * request for chunking and the write. pdf.js costs about 0.4 s to load, then 2 to 4 ms a page;
+ * mammoth about 0.7 s and 65 MB per MB of XML; turndown's DOM about 1 s per MB of HTML.
  */
 export const EXTRACT_LIMITS: Readonly<ExtractLimits> = Object.freeze({
   maxBytes: 20 * 1024 * 1024,
-  maxTextBytes: 2 * 1024 * 1024,
-  maxUnzippedBytes: 16 * 1024 * 1024,
-  maxPages: 300,
+  maxTextBytes: 1024 * 1024,
+  maxUnzippedBytes: 1024 * 1024,
+  maxPages: 200,
   maxChars: INGEST_MAX_DOCUMENT_CHARS,
 });
 
@@ -199,8 +200,8 @@ export function decodeText(file: ExtractFile, charset = "utf-8"): string {
     const line = at < 0 ? 1 : loose.slice(0, at).split("\n").length;
     throw new ExtractError(
       "corrupt",
-      `${file.name}: not valid ${decoder.encoding.toUpperCase()} text (line ${line}); ` +
-        "save it as UTF-8 (in Excel: « CSV UTF-8 »)",
+      `${file.name}: not valid ${decoder.encoding.toUpperCase()} text (line ${line}); save it as UTF-8` +
+        (formatOf(file.name, file.mimeType) === "csv" ? ' (in Excel: "CSV UTF-8")' : ""),
     );
   }
   if (text.includes("\u0000")) {

@@ -94,7 +94,7 @@ Deno.test("extract: a file over the byte limit or text over the character limit 
   await refused(
     extractText({ name: "page.html", bytes: new Uint8Array(3 * 1024 * 1024) }),
     "too_large",
-    /^page\.html: 3 MB is more than the 2 MB a text file may have/,
+    /^page\.html: 3 MB is more than the 1 MB a text file may have/,
   );
   await refused(
     extractText({ name: "faq.txt", bytes: utf8("é".repeat(2000)) }, { maxChars: 1000 }),
@@ -136,6 +136,14 @@ Deno.test("extract: bytes that are not what the name says are corrupt", async ()
     extractText({ name: "latin1.txt", bytes: Uint8Array.from([0x6f, 0x6b, 0x0a, 0x63, 0x61, 0x66, 0xe9]) }),
     "corrupt",
     /^latin1\.txt: not valid UTF-8 text \(line 2\); save it as UTF-8/,
+  );
+  await refused(
+    extractText({
+      name: "excel.csv",
+      bytes: Uint8Array.from([0x5a, 0x6f, 0x6e, 0x65, 0x0a, 0x54, 0x68, 0x69, 0xe8, 0x73]),
+    }),
+    "corrupt",
+    /^excel\.csv: not valid UTF-8 text \(line 2\); save it as UTF-8 \(in Excel: "CSV UTF-8"\)$/,
   );
   await refused(extractText({ name: "bin.txt", bytes: Uint8Array.from([0x61, 0, 0x62]) }), "corrupt", /NUL/);
 });
