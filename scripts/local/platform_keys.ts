@@ -62,6 +62,7 @@ export async function createPlatformKeys(options: {
   const localJwks = jose.createLocalJWKSet(jwks);
   const legacySecret = options.legacy ? new TextEncoder().encode(options.legacy.jwtSecret) : null;
   // Derived from the signing key's private part, so that it survives restarts and stays private.
+  if (!options.privateJwk.d) throw new Error("platform keys: the signing key has no private part");
   const urlSigningKey = new Uint8Array(
     await crypto.subtle.digest(
       "SHA-512",

@@ -132,7 +132,10 @@ test(
         if (error) return { error: error.message };
         const name = `${signedIn.user.id}/hello.txt`;
         const files = client.storage.from(bucket);
-        const uploaded = await files.upload(name, new Blob(["bonjour du navigateur"], { type: "text/plain" }));
+        const uploaded = await files.upload(
+          name,
+          new Blob(["bonjour du navigateur"], { type: "text/plain" }),
+        );
         const downloaded = await files.download(name);
         const elsewhere = await files.upload("elsewhere/hello.txt", new Blob(["x"]));
         return {
@@ -149,9 +152,14 @@ test(
       assert.deepEqual(refused, []);
     } finally {
       await page.close();
-      await fetch(`${url}/storage/v1/bucket/${bucket}/empty`, { method: "POST", headers: { apikey: secretKey } });
+      await fetch(`${url}/storage/v1/bucket/${bucket}/empty`, {
+        method: "POST",
+        headers: { apikey: secretKey },
+      });
       await fetch(`${url}/storage/v1/bucket/${bucket}`, { method: "DELETE", headers: { apikey: secretKey } });
-      sql(`drop policy "${bucket}_insert" on storage.objects; drop policy "${bucket}_select" on storage.objects;`);
+      sql(
+        `drop policy "${bucket}_insert" on storage.objects; drop policy "${bucket}_select" on storage.objects;`,
+      );
     }
   },
 );

@@ -24,7 +24,9 @@ function versions(bucket, name) {
 }
 
 function rows(bucket, name) {
-  return Number(sql(`select count(*) from storage.objects where bucket_id = '${bucket}' and name = '${name}'`)[0]);
+  return Number(
+    sql(`select count(*) from storage.objects where bucket_id = '${bucket}' and name = '${name}'`)[0],
+  );
 }
 
 /** The error storage-js returns, as the fields a test compares. */
@@ -49,23 +51,33 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     tenant = createTenant("storage");
     aliceId = tenant.people.owner.id;
     bobId = tenant.people.member.id;
-    [alice, bob] = await Promise.all([signedIn(tenant.people.owner.email), signedIn(tenant.people.member.email)]);
+    [alice, bob] = await Promise.all([
+      signedIn(tenant.people.owner.email),
+      signedIn(tenant.people.member.email),
+    ]);
     anon = browser();
     admin = browser(secretKey);
     // A private bucket where a signed-in user writes, reads and deletes only under a folder named by
     // their own id; a public bucket with the same write rule; a bucket with limits (no policy:
     // service_role writes).
-    const own = (bucket) => `bucket_id = '${bucket}' and (storage.foldername(name))[1] = (select auth.uid()::text)`;
+    const own = (bucket) =>
+      `bucket_id = '${bucket}' and (storage.foldername(name))[1] = (select auth.uid()::text)`;
     sql(`
       insert into storage.buckets (id, name, public) values ('${PRIVATE}', '${PRIVATE}', false), ('${PUBLIC}', '${PUBLIC}', true);
       insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types)
         values ('${LIMITED}', '${LIMITED}', false, 1024, array['image/*', 'text/plain']);
       ${
       [PRIVATE, PUBLIC].map((bucket) => `
-      create policy "${bucket}_insert" on storage.objects for insert to authenticated with check (${own(bucket)});
+      create policy "${bucket}_insert" on storage.objects for insert to authenticated with check (${
+        own(bucket)
+      });
       create policy "${bucket}_select" on storage.objects for select to authenticated using (${own(bucket)});
-      create policy "${bucket}_update" on storage.objects for update to authenticated using (${own(bucket)}) with check (${own(bucket)});
-      create policy "${bucket}_delete" on storage.objects for delete to authenticated using (${own(bucket)});`).join("")
+      create policy "${bucket}_update" on storage.objects for update to authenticated using (${
+        own(bucket)
+      }) with check (${own(bucket)});
+      create policy "${bucket}_delete" on storage.objects for delete to authenticated using (${
+        own(bucket)
+      });`).join("")
     }`);
   });
 
@@ -73,20 +85,26 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     for (const bucket of BUCKETS) {
       await admin?.storage.emptyBucket(bucket);
       await admin?.storage.deleteBucket(bucket);
-      sql(`${
-        ["insert", "select", "update", "delete"].map((command) =>
-          `drop policy if exists "${bucket}_${command}" on storage.objects;`
-        ).join(" ")
-      }`);
+      sql(
+        `${
+          ["insert", "select", "update", "delete"].map((command) =>
+            `drop policy if exists "${bucket}_${command}" on storage.objects;`
+          ).join(" ")
+        }`,
+      );
     }
     tenant?.drop();
   });
 
   test("a user uploads into their own folder (multipart and raw), reads it back, its info and the listing", async () => {
     const files = alice.storage.from(PRIVATE);
-    const uploaded = await files.upload(`${aliceId}/notes/hello.txt`, new Blob(["bonjour"], { type: "text/plain" }), {
-      metadata: { origin: "test" },
-    });
+    const uploaded = await files.upload(
+      `${aliceId}/notes/hello.txt`,
+      new Blob(["bonjour"], { type: "text/plain" }),
+      {
+        metadata: { origin: "test" },
+      },
+    );
     assert.equal(uploaded.error, null);
     assert.equal(uploaded.data.fullPath, `${PRIVATE}/${aliceId}/notes/hello.txt`);
     const raw = await files.upload(`${aliceId}/notes/raw.json`, JSON.stringify({ a: 1 }), {
@@ -140,7 +158,10 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     assert.equal(last.length, 1);
     assert.notEqual(last[0], first[0]);
     // Another user's upsert on it: the update policy refuses (the row is not theirs).
-    assert.deepEqual(refusal(await bob.storage.from(PRIVATE).upload(name, new Blob(["x"]), { upsert: true })), rlsDenied);
+    assert.deepEqual(
+      refusal(await bob.storage.from(PRIVATE).upload(name, new Blob(["x"]), { upsert: true })),
+      rlsDenied,
+    );
     assert.equal(await (await files.download(name)).data.text(), "three");
   });
 
@@ -150,12 +171,19 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
 
     for (const [who, client] of [["anon", anon], ["bob", bob]]) {
       const target = `${aliceId}/by-${who}.txt`;
-      assert.deepEqual(refusal(await client.storage.from(PRIVATE).upload(target, new Blob(["x"]))), rlsDenied, who);
+      assert.deepEqual(
+        refusal(await client.storage.from(PRIVATE).upload(target, new Blob(["x"]))),
+        rlsDenied,
+        who,
+      );
       assert.equal(rows(PRIVATE, target), 0, who);
       assert.deepEqual(versions(PRIVATE, target), [], who);
     }
     // A user's own folder, but a folder that is not their id.
-    assert.deepEqual(refusal(await bob.storage.from(PRIVATE).upload("shared/x.txt", new Blob(["x"]))), rlsDenied);
+    assert.deepEqual(
+      refusal(await bob.storage.from(PRIVATE).upload("shared/x.txt", new Blob(["x"]))),
+      rlsDenied,
+    );
     // Reads of what a user may not see are « not found », never « forbidden ».
     assert.deepEqual(refusal(await bob.storage.from(PRIVATE).download(name)), notFound);
     assert.deepEqual(refusal(await bob.storage.from(PRIVATE).info(name)), notFound);
@@ -215,19 +243,30 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
   test("a public bucket: anyone downloads by its public URL or download(); writes still follow the policies", async () => {
     const name = `${aliceId}/avatar.png`;
     const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
-    assert.equal((await alice.storage.from(PUBLIC).upload(name, new Blob([png], { type: "image/png" }))).error, null);
+    assert.equal(
+      (await alice.storage.from(PUBLIC).upload(name, new Blob([png], { type: "image/png" }))).error,
+      null,
+    );
     const { publicUrl } = anon.storage.from(PUBLIC).getPublicUrl(name).data;
     const res = await fetch(publicUrl); // no key, no session
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "image/png");
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), png);
-    assert.deepEqual(new Uint8Array(await (await anon.storage.from(PUBLIC).download(name)).data.arrayBuffer()), png);
+    assert.deepEqual(
+      new Uint8Array(await (await anon.storage.from(PUBLIC).download(name)).data.arrayBuffer()),
+      png,
+    );
     assert.equal((await bob.storage.from(PUBLIC).info(name)).data.size, png.length);
-    assert.deepEqual(refusal(await anon.storage.from(PUBLIC).upload(`${aliceId}/x.png`, new Blob([png]))), rlsDenied);
+    assert.deepEqual(
+      refusal(await anon.storage.from(PUBLIC).upload(`${aliceId}/x.png`, new Blob([png]))),
+      rlsDenied,
+    );
 
     // A private bucket's object by a public URL: the bucket « does not exist ».
     await alice.storage.from(PRIVATE).upload(`${aliceId}/private.txt`, new Blob(["p"]));
-    const hidden = await fetch(anon.storage.from(PRIVATE).getPublicUrl(`${aliceId}/private.txt`).data.publicUrl);
+    const hidden = await fetch(
+      anon.storage.from(PRIVATE).getPublicUrl(`${aliceId}/private.txt`).data.publicUrl,
+    );
     assert.equal(hidden.status, 400);
     assert.deepEqual(await hidden.json(), {
       statusCode: "404",
@@ -263,7 +302,12 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     assert.equal(other.status, 400);
     assert.deepEqual(
       await other.json(),
-      { statusCode: "400", error: "InvalidSignature", message: "Invalid signature", code: "InvalidSignature" },
+      {
+        statusCode: "400",
+        error: "InvalidSignature",
+        message: "Invalid signature",
+        code: "InvalidSignature",
+      },
     );
     // A download token cannot upload.
     const upload = await fetch(`${url}/storage/v1/object/upload/sign/${PRIVATE}/${name}?token=${token}`, {
@@ -290,18 +334,32 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     const made = await alice.storage.from(PRIVATE).createSignedUploadUrl(name);
     assert.equal(made.error, null);
     // Anyone holding the token uploads (the policy was checked when it was made).
-    const used = await anon.storage.from(PRIVATE).uploadToSignedUrl(name, made.data.token, new Blob(["report"]));
+    const used = await anon.storage.from(PRIVATE).uploadToSignedUrl(
+      name,
+      made.data.token,
+      new Blob(["report"]),
+    );
     assert.deepEqual(used, { data: { path: name, fullPath: `${PRIVATE}/${name}` }, error: null });
     assert.equal(await (await alice.storage.from(PRIVATE).download(name)).data.text(), "report");
-    assert.equal(sql(`select owner::text from storage.objects where bucket_id = '${PRIVATE}' and name = '${name}'`)[0], aliceId);
     assert.equal(
-      refusal(await anon.storage.from(PRIVATE).uploadToSignedUrl(name, made.data.token, new Blob(["again"]))).statusCode,
+      sql(`select owner::text from storage.objects where bucket_id = '${PRIVATE}' and name = '${name}'`)[0],
+      aliceId,
+    );
+    assert.equal(
+      refusal(await anon.storage.from(PRIVATE).uploadToSignedUrl(name, made.data.token, new Blob(["again"])))
+        .statusCode,
       "409",
     );
     // Nobody gets a signed upload URL for a place they may not write.
-    assert.deepEqual(refusal(await bob.storage.from(PRIVATE).createSignedUploadUrl(`${aliceId}/dropbox/x.txt`)), rlsDenied);
+    assert.deepEqual(
+      refusal(await bob.storage.from(PRIVATE).createSignedUploadUrl(`${aliceId}/dropbox/x.txt`)),
+      rlsDenied,
+    );
     const replace = await alice.storage.from(PRIVATE).createSignedUploadUrl(name, { upsert: true });
-    assert.equal((await anon.storage.from(PRIVATE).uploadToSignedUrl(name, replace.data.token, "v2")).error, null);
+    assert.equal(
+      (await anon.storage.from(PRIVATE).uploadToSignedUrl(name, replace.data.token, "v2")).error,
+      null,
+    );
     assert.equal(await (await alice.storage.from(PRIVATE).download(name)).data.text(), "v2");
   });
 
@@ -314,18 +372,27 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
       code: "EntityTooLarge",
       message: "The object exceeded the maximum allowed size",
     });
-    assert.equal(refusal(await files.upload("big-raw.png", big, { contentType: "image/png" })).statusCode, "413");
-    assert.deepEqual(refusal(await files.upload("doc.pdf", new Blob(["%PDF"], { type: "application/pdf" }))), {
-      status: 400,
-      statusCode: "415",
-      code: "InvalidMimeType",
-      message: "mime type application/pdf is not supported",
-    });
+    assert.equal(
+      refusal(await files.upload("big-raw.png", big, { contentType: "image/png" })).statusCode,
+      "413",
+    );
+    assert.deepEqual(
+      refusal(await files.upload("doc.pdf", new Blob(["%PDF"], { type: "application/pdf" }))),
+      {
+        status: 400,
+        statusCode: "415",
+        code: "InvalidMimeType",
+        message: "mime type application/pdf is not supported",
+      },
+    );
     for (const name of ["big.png", "big-raw.png", "doc.pdf"]) {
       assert.equal(rows(LIMITED, name), 0, name);
       assert.deepEqual(versions(LIMITED, name), [], name);
     }
-    assert.equal((await files.upload("ok.webp", new Blob([new Uint8Array(1024)], { type: "image/webp" }))).error, null);
+    assert.equal(
+      (await files.upload("ok.webp", new Blob([new Uint8Array(1024)], { type: "image/webp" }))).error,
+      null,
+    );
     assert.equal((await files.upload("ok.txt", new Blob(["fine"], { type: "text/plain" }))).error, null);
   });
 
@@ -357,15 +424,26 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     assert.equal(rows(PRIVATE, `${bobId}/x.txt`), 0);
     // Names in a body are names: a `..` segment is refused as the Storage server's file backend does.
     await alice.storage.from(PRIVATE).upload(`${aliceId}/dots.txt`, new Blob(["d"]));
-    const moved = await alice.storage.from(PRIVATE).move(`${aliceId}/dots.txt`, `${aliceId}/../../../../etc/x`);
+    const moved = await alice.storage.from(PRIVATE).move(
+      `${aliceId}/dots.txt`,
+      `${aliceId}/../../../../etc/x`,
+    );
     assert.deepEqual(refusal(moved), {
       status: 400,
       statusCode: "400",
       code: "InvalidKey",
       message: `Invalid key: ${aliceId}/../../../../etc/x contains dot path segment`,
     });
-    assert.equal(refusal(await alice.storage.from(PRIVATE).copy(`${aliceId}/dots.txt`, "..")).code, "InvalidKey");
-    assert.equal(Number(sql(`select count(*) from storage.objects where name like '%..%'`)[0]), 0);
+    assert.equal(
+      refusal(await alice.storage.from(PRIVATE).copy(`${aliceId}/dots.txt`, "..")).code,
+      "InvalidKey",
+    );
+    assert.equal(
+      Number(
+        sql(`select count(*) from storage.objects where bucket_id = '${PRIVATE}' and name like '%..%'`)[0],
+      ),
+      0,
+    );
     assert.ok(!existsSync(join(dataDir, "..", "etc")));
     assert.equal(await (await alice.storage.from(PRIVATE).download(`${aliceId}/dots.txt`)).data.text(), "d");
   });
@@ -374,9 +452,15 @@ describe("Storage through supabase-js: objects, signed URLs, limits and refusals
     // The secret key acts as service_role: it sees and creates buckets; a signed-in user cannot.
     const listed = await admin.storage.listBuckets();
     assert.ok(listed.data.some((bucket) => bucket.id === PRIVATE));
-    assert.deepEqual((await alice.storage.listBuckets()).data.filter((bucket) => BUCKETS.includes(bucket.id)), []);
+    assert.deepEqual(
+      (await alice.storage.listBuckets()).data.filter((bucket) => BUCKETS.includes(bucket.id)),
+      [],
+    );
     assert.deepEqual(refusal(await alice.storage.createBucket(`node-denied-${suffix}`)), rlsDenied);
-    assert.deepEqual(refusal(await browser(publishableKey).storage.createBucket(`node-denied-${suffix}`)), rlsDenied);
+    assert.deepEqual(
+      refusal(await browser(publishableKey).storage.createBucket(`node-denied-${suffix}`)),
+      rlsDenied,
+    );
     assert.equal((await admin.storage.getBucket(LIMITED)).data.file_size_limit, 1024);
 
     const list = (headers) =>
