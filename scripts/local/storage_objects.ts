@@ -39,7 +39,7 @@ function validateMimeType(mimeType: string, allowed: string[]) {
 }
 
 /** `x-metadata`: base64 of a JSON object; anything else is ignored, as the server does. */
-function parseUserMetadata(header: string | null): Record<string, unknown> | undefined {
+export function parseUserMetadata(header: string | null): Record<string, unknown> | undefined {
   if (!header) return undefined;
   try {
     return JSON.parse(Buffer.from(header, "base64").toString("utf8"));

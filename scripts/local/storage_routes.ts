@@ -17,7 +17,14 @@ import {
   text,
 } from "./storage_http.ts";
 import { mustBeValidBucketName, mustBeValidKey } from "./storage_files.ts";
-import { copyObject, moveObject, removeObjects, storeUpload, verifySignedToken } from "./storage_objects.ts";
+import {
+  copyObject,
+  moveObject,
+  parseUserMetadata,
+  removeObjects,
+  storeUpload,
+  verifySignedToken,
+} from "./storage_objects.ts";
 import { infoResponse, serveObject } from "./storage_serve.ts";
 
 /** A signed URL's lifetime: a whole number of seconds, at least 1 (assertValidNumericJWTExpiration). */
@@ -46,13 +53,13 @@ export const OBJECT_ROUTES: Route[] = [
       const search = body.search === undefined ? "" : text(body.search, "search");
       // The server assumes a prefix is a folder.
       if (prefix.length > 0 && !prefix.endsWith("/")) prefix = `${prefix}/`;
+      const levels = (prefix + search).split("/").length;
+      const column = sortBy.column ?? "name", order = sortBy.order ?? "asc";
       const rows = await svc.db.inScope(
         call.as(),
         (tx) =>
-          tx`select * from storage.search(${prefix}, ${bucket}, ${limit}, ${
-            (prefix + search).split("/").length
-          },
-          ${offset}, ${search}, ${sortBy.column ?? "name"}, ${sortBy.order ?? "asc"})`,
+          tx`select * from storage.search(${prefix}, ${bucket}, ${limit}, ${levels}, ${offset}, ${search},
+          ${column}, ${order})`,
       );
       return json(200, rows.map((row) => objectJson(row)));
     },
@@ -195,7 +202,7 @@ export const OBJECT_ROUTES: Route[] = [
             mimetype: call.req.headers.get("content-type") ?? undefined,
             contentLength: Number.isFinite(length) ? length : undefined,
           },
-          user_metadata: undefined,
+          user_metadata: parseUserMetadata(call.req.headers.get("x-metadata")),
         };
         return upsert ? await upsertObject(tx, row) : await insertObject(tx, row);
       });
