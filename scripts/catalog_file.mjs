@@ -113,14 +113,18 @@ function jsonItemLines(text) {
  * `{ where, fields }` with fields under their canonical names (a CSV cell is a string).
  */
 function readRecords(path, kind) {
-  const file = basename(path);
   let text;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new Error(`${path}: ${error.code === "ENOENT" ? "no such file" : error.message}`);
   }
-  if (extname(path).toLowerCase() === ".csv") {
+  return recordsOf(text, basename(path), kind);
+}
+
+/** The records of one file's text (see readRecords); `file` is its name (.csv, else JSON). */
+function recordsOf(text, file, kind) {
+  if (extname(file).toLowerCase() === ".csv") {
     const [head, ...rows] = parseCsv(text);
     if (!head) throw new FileErrors(file, ["the file is empty"]);
     const names = head.cells.map((cell) => fold(cell));
@@ -348,4 +352,27 @@ export function readCatalog({ file, zones }) {
     .map(([path, list]) => new FileErrors(basename(path), list).message);
   if (problems.length) throw new Error(problems.join("\ncatalog: "));
   return sources;
+}
+
+/**
+ * The same checks on a file's text (the `catalogs` bucket's upload, read by the `orders`
+ * function): `{ sources, errors }`, the checked rows by kind and every error with where it is,
+ * never throwing for the file's content.
+ */
+export function checkCatalogText({ file, text }) {
+  let records;
+  try {
+    records = recordsOf(text, file, "products");
+  } catch (error) {
+    return { sources: [], errors: [error.message] };
+  }
+  const sources = [];
+  const errors = [];
+  for (const kind of ["products", "zones"]) {
+    if (!records[kind]) continue;
+    const checked = checkRows(kind, records[kind]);
+    sources.push({ kind, file, rows: checked.rows });
+    errors.push(...checked.errors);
+  }
+  return { sources, errors };
 }

@@ -449,6 +449,32 @@ export type ToggleLiveResponse = z.infer<typeof ToggleLiveResponse>;
 export const OrderStatus = z.enum(["pending", "confirmed", "shipped", "delivered", "cancelled"]);
 
 /** `orders` — GET `?company_id=&status=&limit=&offset=` (a member), or `?company_id=&id=` for one. */
+/**
+ * `orders/catalog` — POST, an admin: the CSV or JSON uploaded to the `catalogs` bucket at `path`
+ * (`<company uuid>/<file>`) checked row by row and applied in one transaction (or, `dry_run`,
+ * only counted); a file with errors changes nothing (400, every error with its line in `details`).
+ */
+export const CatalogImportRequest = z.object({
+  company_id: CompanyRef,
+  path: z.string().trim().min(1).max(512),
+  dry_run: z.boolean().optional(),
+});
+export type CatalogImportRequest = z.infer<typeof CatalogImportRequest>;
+
+const CatalogKindReport = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  /** « + name » created, « ~ name » updated. */
+  changes: z.array(z.string()),
+});
+export const CatalogImportResponse = z.object({
+  products: CatalogKindReport,
+  zones: CatalogKindReport,
+  dry_run: z.boolean(),
+});
+export type CatalogImportResponse = z.infer<typeof CatalogImportResponse>;
+
 export const OrdersQuery = z.object({
   company_id: CompanyRef,
   id: z.uuid().optional(),

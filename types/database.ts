@@ -2365,6 +2365,16 @@ export type Database = {
         }
         Returns: string
       }
+      botlive_import_catalog: {
+        Args: {
+          p_company: string
+          p_dry_run?: boolean
+          p_file?: string
+          p_products: Json
+          p_zones: Json
+        }
+        Returns: Json
+      }
       botlive_place_order: {
         Args: { p_company: string; p_conversation: string; p_session?: string }
         Returns: Json

@@ -15,7 +15,9 @@ import { findPhones } from "../_shared/botlive/parse.ts";
 import type { Db, Tx } from "../_shared/db.ts";
 import { byRef } from "../_shared/knowledge/access.ts";
 import { HttpError, json, readJson, readQuery, serveJson } from "../_shared/http.ts";
+import { checkCatalogText } from "../../scripts/catalog_file.mjs";
 import {
+  CatalogImportRequest,
   CreateOrderRequest,
   type Order,
   OrdersQuery,
@@ -48,7 +50,9 @@ async function one(run: Run, ref: string, id: string): Promise<Order> {
   return toOrder(rows[0]);
 }
 
-export function createHandler(deps: { db: Db; auth: Authenticate; proofs?: ProofFiles }) {
+export function createHandler(
+  deps: { db: Db; auth: Authenticate; proofs?: ProofFiles; supabaseUrl?: string },
+) {
   /** Orders with the screenshots of their claims (signed URLs), as the member reads them. */
   async function withProofs(run: Run, orders: Order[]): Promise<Order[]> {
     const proofs = await orderProofs(run, deps.proofs, orders.filter((o) => o.source === "botlive").map((o) => o.id));
@@ -90,6 +94,10 @@ export function createHandler(deps: { db: Db; auth: Authenticate; proofs?: Proof
         limit: query.limit,
         offset: query.offset,
       });
+    }
+
+    if (req.method === "POST" && new URL(req.url).pathname.replace(/\/$/, "").endsWith("/catalog")) {
+      return await importCatalog(req, run);
     }
 
     if (req.method === "POST") {
@@ -170,4 +178,44 @@ export function createHandler(deps: { db: Db; auth: Authenticate; proofs?: Proof
     }
     return json(200, { order: await one(run, body.company_id, id) });
   });
+
+  /**
+   * A catalog file from the `catalogs` bucket, read with the caller's own credentials (Storage's
+   * policies: the company's admins), checked by the reader of `npm run catalog`, then applied by
+   * public.botlive_import_catalog in one transaction as the caller (RLS decides).
+   */
+  async function importCatalog(req: Request, run: Run): Promise<Response> {
+    const body = await readJson(req, CatalogImportRequest, { maxBytes: 4096 });
+    if (!deps.supabaseUrl) throw new HttpError("not_found", "orders: catalog files are not read here");
+    const path = body.path.split("/").map(encodeURIComponent).join("/");
+    const headers: Record<string, string> = {};
+    for (const name of ["authorization", "apikey"]) {
+      const value = req.headers.get(name);
+      if (value) headers[name] = value;
+    }
+    const file = await fetch(`${deps.supabaseUrl}/storage/v1/object/authenticated/catalogs/${path}`, { headers });
+    if (!file.ok) {
+      await file.body?.cancel();
+      throw new HttpError("not_found", `orders: no catalog file ${body.path} you may read`);
+    }
+    const text = new TextDecoder().decode(await file.arrayBuffer());
+    const name = body.path.split("/").at(-1)!;
+    const { sources, errors } = checkCatalogText({ file: name, text }) as {
+      sources: { kind: "products" | "zones"; rows: { row: Record<string, unknown> }[] }[];
+      errors: string[];
+    };
+    if (errors.length) {
+      throw new HttpError(
+        "invalid_request",
+        `orders: ${name}: ${errors.length} error${errors.length > 1 ? "s" : ""}, nothing imported`,
+        errors,
+      );
+    }
+    const rows = (kind: "products" | "zones") => sources.find((s) => s.kind === kind)?.rows.map((r) => r.row) ?? [];
+    const [{ report }] = await run((tx) =>
+      tx<{ report: unknown }[]>`select public.botlive_import_catalog(${body.company_id}, ${tx.json(rows("products") as never)},
+        ${tx.json(rows("zones") as never)}, ${body.dry_run ?? false}, ${name}) as report`
+    );
+    return json(200, report);
+  }
 }

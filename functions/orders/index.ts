@@ -10,4 +10,5 @@ Deno.serve(createHandler({
   db,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
   proofs: proofFilesFromEnv(env, db),
+  supabaseUrl: env.supabaseUrl,
 }));

@@ -65,7 +65,7 @@ export async function stackJwks(): Promise<{ keys: Record<string, unknown>[] }> 
  */
 export async function mintJwt(
   claims: Record<string, unknown>,
-  options: { expiresIn?: string | number | null; kid?: string; key?: CryptoKey } = {},
+  options: { expiresIn?: string | number | null; kid?: string; key?: Parameters<jose.SignJWT["sign"]>[0] } = {},
 ): Promise<string> {
   const signing = await signingKey;
   const jwt = new jose.SignJWT({ aud: "authenticated", ...claims })
