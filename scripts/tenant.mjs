@@ -4,7 +4,7 @@
 // PostgREST, the documents sent to the `ingest` function. Running it again updates the agents
 // and re-ingests only what changed. Exit codes: 0 done, 1 error, 2 usage.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join, relative } from "node:path";
+import { basename, extname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { randomBytes } from "node:crypto";
 import { createClient } from "@supabase/supabase-js";
@@ -24,6 +24,8 @@ Adds a company to the running local stack (start it first: npm start), through t
                          e.g. --agent "lina-mode:Lina:robe,taille,livraison"
   --docs <folder>        .md/.markdown/.txt files to ingest (recursively; source = path inside)
   --docs-agent <slug>    the agent those files are for (default: by keywords, else shared)
+  --catalog <file>       a Botlive catalog (products, and zones if it has them), .csv or .json:
+                         uploaded to the catalogs bucket and imported in one transaction
   -h, --help             this help
 
 Targets the stack \`npm start\` runs in this checkout (found in .local/stack.json, or beside
@@ -48,6 +50,7 @@ function options(argv) {
         agent: { type: "string", multiple: true, default: [] },
         docs: { type: "string" },
         "docs-agent": { type: "string" },
+        catalog: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -200,6 +203,32 @@ async function run(argv, out, env) {
     for (const kind of Object.keys(totals)) totals[kind] += data.chunks[kind];
   }
 
+  // 5. The catalog: uploaded to the catalogs bucket, then imported by orders/catalog (one transaction).
+  let catalog = null;
+  if (args.catalog) {
+    let bytes;
+    try {
+      bytes = readFileSync(args.catalog);
+    } catch {
+      throw new Error(`--catalog: no such file: ${args.catalog}`);
+    }
+    const path = `${company.id}/${basename(args.catalog)}`;
+    const { error: uploadError } = await supabase.storage.from("catalogs").upload(path, bytes, {
+      upsert: true,
+      contentType: extname(args.catalog).toLowerCase() === ".csv" ? "text/csv" : "text/plain",
+    });
+    if (uploadError) throw new Error(`catalog: upload: ${uploadError.message}`);
+    const { data, error } = await supabase.functions.invoke("orders/catalog", {
+      body: { company_id: company.id, path },
+    });
+    if (error) {
+      const body = await error.context?.json?.().catch(() => null);
+      const details = Array.isArray(body?.error?.details) ? `\n  ${body.error.details.join("\n  ")}` : "";
+      throw new Error(`${body?.error?.message ?? error.message}${details}`);
+    }
+    catalog = data;
+  }
+
   const { data: agents } = await supabase.from("agents").select("slug").eq("company_id", company.id).order(
     "slug",
   );
@@ -210,6 +239,10 @@ async function run(argv, out, env) {
     out(
       `documents: ${documents.length} file(s), chunks ${totals.new} new, ${totals.unchanged} unchanged, ${totals.replaced} replaced\n`,
     );
+  }
+  if (catalog) {
+    const line = (k) => `${k} ${catalog[k].created} created, ${catalog[k].updated} updated, ${catalog[k].unchanged} unchanged`;
+    out(`catalog: ${line("products")}; ${line("zones")}\n`);
   }
   await supabase.auth.signOut();
 }

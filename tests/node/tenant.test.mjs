@@ -74,6 +74,16 @@ test(
         second.stdout,
         /owner .* \(existing\)\nagents: lina-mode\ndocuments: 2 file\(s\), chunks 0 new, 2 unchanged, 0 replaced/,
       );
+
+      // A catalog given to npm run tenant: uploaded to the catalogs bucket, imported in one go.
+      const products = new URL("../../examples/catalog/products.csv", import.meta.url).pathname;
+      const [third, out3, err3] = capture();
+      assert.equal(await main([...args, "--catalog", products], out3, err3), 0, third.stderr);
+      assert.match(third.stdout, /\ncatalog: products [1-9]\d* created, 0 updated, 0 unchanged; zones 0 created/);
+      assert.ok(
+        Number(sql(`select count(*) from public.products p join public.companies c on c.id = p.company_id
+          where c.slug = '${slug}'`)[0]) > 0,
+      );
     } finally {
       rmSync(docs, { recursive: true, force: true });
       sql(
