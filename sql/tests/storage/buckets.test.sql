@@ -3,7 +3,7 @@
 -- an update for a replacement, a delete for a removal, as the user), and the knowledge queue that
 -- an upload fills in its own transaction (migration knowledge-files).
 begin;
-select plan(45);
+select plan(48);
 
 select * from tests.two_companies() \gset
 
@@ -82,6 +82,13 @@ select ok(not pg_temp.may_write('knowledge', :'company_b' || '/shared/intrus.pdf
 select ok(not pg_temp.may_write('knowledge', :'company_a' || '/../' || :'company_b' || '/x.pdf'), 'nor with ..');
 select ok(not pg_temp.may_write('knowledge', 'tenant-a/shared/x.pdf'), 'nor under a slug instead of the id');
 select ok(not pg_temp.may_write('avatars', :'company_a' || '/x.png'), 'nor in a bucket that is not ours');
+
+select tests.act_as(:'owner_a');
+select ok(pg_temp.may_write('catalogs', :'company_a' || '/catalogue-owner.csv'), 'the owner uploads catalogs');
+select ok(pg_temp.may_read('proofs', :'proof_a'), 'and sees the proofs');
+
+select tests.act_as_service_role();
+select ok(pg_temp.may_read('proofs', :'proof_a'), 'the service (the functions) reads every proof, bypassing RLS');
 
 select tests.act_as(:'member_b');
 select ok(not pg_temp.may_read('proofs', :'proof_a'), 'another company''s member sees none of A''s proofs');
