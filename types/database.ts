@@ -2326,6 +2326,7 @@ export type Database = {
       botlive_attach_proof: {
         Args: {
           p_company: string
+          p_conversation: string
           p_path: string
           p_reference: string
           p_sha256: string

@@ -187,6 +187,13 @@ export function createHandler(
   async function importCatalog(req: Request, run: Run): Promise<Response> {
     const body = await readJson(req, CatalogImportRequest, { maxBytes: 4096 });
     if (!deps.supabaseUrl) throw new HttpError("not_found", "orders: catalog files are not read here");
+    // <company uuid>/<file>: the company named, one plain file name (no . or .. segment, no other bucket).
+    const [companyId, fileName, ...rest] = body.path.split("/");
+    const [company] = await run((tx) => tx<{ id: string }[]>`select c.id::text from public.companies c where ${byRef(tx, body.company_id)}`);
+    if (!company) throw new HttpError("forbidden", `orders: requires an admin of company ${body.company_id}`);
+    if (companyId !== company.id || !fileName || rest.length > 0 || fileName === "." || fileName === "..") {
+      throw new HttpError("invalid_request", `orders: path must be ${company.id}/<file> in the catalogs bucket`);
+    }
     const path = body.path.split("/").map(encodeURIComponent).join("/");
     const headers: Record<string, string> = {};
     for (const name of ["authorization", "apikey"]) {

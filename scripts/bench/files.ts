@@ -141,7 +141,7 @@ async function run(c: Case, i: number, stackPid: number, postgresCpu: () => numb
     const t3 = performance.now();
     if (found.error) throw new Error(`bench files: search failed: ${found.error.message}`);
     const cpu = cpuMs(stackPid) - cpu0, pg = postgresCpu() - pg0;
-    const source = `bench-${i}.${c.ext}`;
+    const source = `shared/bench-${i}.${c.ext}`;
     const hit = SearchResponse.parse(found.data).passages
       .some((p) => p.source === source && p.content.includes(c.expect));
     const [{ chunks }] = await admin<{ chunks: number }[]>`

@@ -4,8 +4,9 @@
 -- public.knowledge_files that the company's members read:
 --   queued → processing → ready (its chunk count) | failed (the reason), retried with backoff
 --   while the failure may pass, dead after 5 attempts; a deleted file removes its chunks.
--- The document's source is the object's path after `<company>/<agent>/`, its agent the second
--- segment (`shared`: every agent's).
+-- The document's source is the object's path after `<company>/` (agent folder included, so that
+-- faq.md under two agents are two documents), its agent the second segment (`shared`: every
+-- agent's).
 
 create table public.knowledge_files (
   id uuid primary key default gen_random_uuid(),
@@ -54,6 +55,12 @@ declare
   v_company uuid := private.storage_company(v_object.name);
   v_segments text[] := string_to_array(v_object.name, '/');
 begin
+  -- Moved out of the bucket (or renamed within it, below): the old name's chunks go.
+  if tg_op = 'UPDATE' and old.bucket_id = 'knowledge' and (new.bucket_id <> 'knowledge' or old.name <> new.name) then
+    update public.knowledge_files f
+       set status = 'deleting', attempts = 0, next_attempt_at = now(), error = null, lease_until = null
+     where f.object_name = old.name;
+  end if;
   if v_object.bucket_id <> 'knowledge' or v_company is null or cardinality(v_segments) < 3 then
     return null;
   end if;
@@ -62,14 +69,8 @@ begin
        set status = 'deleting', attempts = 0, next_attempt_at = now(), error = null, lease_until = null
      where f.object_name = v_object.name;
   else
-    if tg_op = 'UPDATE' and old.name <> new.name then
-      -- A move: the old name's chunks go, the new name is ingested.
-      update public.knowledge_files f
-         set status = 'deleting', attempts = 0, next_attempt_at = now(), error = null, lease_until = null
-       where f.object_name = old.name;
-    end if;
     insert into public.knowledge_files (company_id, object_name, agent, source, size)
-    values (v_company, v_object.name, v_segments[2], array_to_string(v_segments[3:], '/'),
+    values (v_company, v_object.name, v_segments[2], array_to_string(v_segments[2:], '/'),
       nullif(v_object.metadata ->> 'size', '')::bigint)
     on conflict (object_name) do update
       set status = 'queued', attempts = 0, next_attempt_at = now(), error = null, lease_until = null,
@@ -98,10 +99,19 @@ volatile
 security definer
 set search_path = ''
 as $$
-  with due as (
+  -- A file whose run died on each of its 5 attempts (a file that kills the worker) is failed, not
+  -- claimed again for ever with the files claimed beside it.
+  with dead as (
+    update public.knowledge_files f
+       set status = 'failed', lease_until = null,
+           error = format('the worker stopped while processing it %s times', f.attempts)
+     where f.status = 'processing' and f.lease_until <= now() and f.attempts >= 5
+    returning f.id
+  ), due as (
     select f.id from public.knowledge_files f
      where f.next_attempt_at <= now() and (p_company is null or f.company_id = p_company)
-       and (f.status in ('queued', 'deleting') or (f.status = 'processing' and f.lease_until <= now()))
+       and f.id not in (select id from dead)
+       and (f.status in ('queued', 'deleting') or (f.status = 'processing' and f.lease_until <= now() and f.attempts < 5))
      order by f.next_attempt_at
      limit greatest(p_limit, 0)
      for update skip locked

@@ -13,11 +13,13 @@ create index payments_company_id_proof_sha256_idx on public.payments (company_id
   where proof_sha256 is not null;
 
 /**
- * Links a stored screenshot to the payment claim of that reference in the company (the one the
- * turn just recorded); flags it reused when another payment of the company already has it, and
- * says so in the feed. Returns { attached, reused }. Service only (Botlive's turn).
+ * Links a stored screenshot to the payment claim of that reference in that conversation (the one
+ * the turn just recorded or found again; never another customer's, whatever reference she
+ * quotes); flags it reused when another payment of the company already has it, and says so in
+ * the feed. Returns { attached, reused }. Service only (Botlive's turn).
  */
-create function public.botlive_attach_proof(p_company text, p_reference text, p_path text, p_sha256 text)
+create function public.botlive_attach_proof(p_company text, p_conversation uuid, p_reference text, p_path text,
+  p_sha256 text)
 returns jsonb
 language plpgsql
 volatile
@@ -30,7 +32,8 @@ declare
   v_reused boolean;
 begin
   select * into v_payment from public.payments p
-   where p.company_id = v_company and p.reference is not null
+   where p.company_id = v_company and p.conversation_id = p_conversation and p.reference is not null
+     and p.status not in ('rejected', 'refused')
      and private.normalize_reference(p.reference) = private.normalize_reference(p_reference)
    order by p.created_at desc
    limit 1
@@ -54,5 +57,5 @@ begin
   return jsonb_build_object('attached', true, 'reused', v_reused);
 end;
 $$;
-revoke all on function public.botlive_attach_proof(text, text, text, text) from public;
-grant execute on function public.botlive_attach_proof(text, text, text, text) to service_role;
+revoke all on function public.botlive_attach_proof(text, uuid, text, text, text) from public;
+grant execute on function public.botlive_attach_proof(text, uuid, text, text, text) to service_role;

@@ -54,8 +54,8 @@ Deno.test({
 
       const queued = await member.from("knowledge_files").select("source, status").order("source");
       assert.deepEqual(queued.data, [
-        { source: "guide.docx", status: "queued" },
-        { source: "tarifs.pdf", status: "queued" },
+        { source: "shared/guide.docx", status: "queued" },
+        { source: "shared/tarifs.pdf", status: "queued" },
       ]);
 
       const { data, error } = await admin.functions.invoke("ingest/files", { body: { company_id: tenant.slug } });
@@ -63,8 +63,8 @@ Deno.test({
       assert.deepEqual(IngestFilesResponse.parse(data), { ready: 2, deleted: 0, failed: 0, retried: 0 });
       const states = await member.from("knowledge_files").select("source, status, chunks, error").order("source");
       assert.deepEqual(states.data!.map((f) => [f.source, f.status, f.error]), [
-        ["guide.docx", "ready", null],
-        ["tarifs.pdf", "ready", null],
+        ["shared/guide.docx", "ready", null],
+        ["shared/tarifs.pdf", "ready", null],
       ]);
       assert.ok(states.data!.every((f) => f.chunks > 0), "each with its chunk count");
 
@@ -72,7 +72,7 @@ Deno.test({
         body: { company_id: tenant.slug, query: "Délais de livraison", count: 3 },
       });
       const passages = SearchResponse.parse(found.data).passages;
-      assert.ok(passages.some((p) => p.source === "tarifs.pdf"), JSON.stringify(passages.map((p) => p.source)));
+      assert.ok(passages.some((p) => p.source === "shared/tarifs.pdf"), JSON.stringify(passages.map((p) => p.source)));
     });
   },
 });
@@ -92,18 +92,18 @@ Deno.test({
       });
       const first = await admin.functions.invoke("ingest/files", { body: { company_id: tenant.slug } });
       assert.deepEqual(first.data, { ready: 1, deleted: 0, failed: 1, retried: 0 });
-      const { data: scan } = await admin.from("knowledge_files").select("status, error").eq("source", "scan.pdf").single();
+      const { data: scan } = await admin.from("knowledge_files").select("status, error").eq("source", "shared/scan.pdf").single();
       assert.equal(scan!.status, "failed");
       assert.match(scan!.error!, /text layer/);
-      const [{ n: stored }] = await tenantDocs(tenant, "scan.pdf");
+      const [{ n: stored }] = await tenantDocs(tenant, "shared/scan.pdf");
       assert.equal(stored, 0, "nothing stored for the scan");
 
-      assert.ok((await tenantDocs(tenant, "tarifs.pdf"))[0].n > 0);
+      assert.ok((await tenantDocs(tenant, "shared/tarifs.pdf"))[0].n > 0);
       const removed = await admin.storage.from("knowledge").remove([`${tenant.id}/shared/tarifs.pdf`]);
       assert.equal(removed.error, null);
       const second = await admin.functions.invoke("ingest/files", { body: { company_id: tenant.slug } });
       assert.deepEqual(second.data, { ready: 0, deleted: 1, failed: 0, retried: 0 });
-      assert.equal((await tenantDocs(tenant, "tarifs.pdf"))[0].n, 0, "its chunks are gone");
+      assert.equal((await tenantDocs(tenant, "shared/tarifs.pdf"))[0].n, 0, "its chunks are gone");
 
       // Another company's admin: its upload into this company's folder is refused, nothing queued.
       const other = await createTestTenant(stack.dbUrl, "test-files");
@@ -112,7 +112,7 @@ Deno.test({
         const { error } = await intruder.storage.from("knowledge").upload(`${tenant.id}/shared/intrus.pdf`,
           await textPdf(1), { contentType: "application/pdf" });
         assert.ok(error);
-        const { data: files } = await admin.from("knowledge_files").select("source").eq("source", "intrus.pdf");
+        const { data: files } = await admin.from("knowledge_files").select("source").eq("source", "shared/intrus.pdf");
         assert.deepEqual(files, []);
       } finally {
         await other.drop();

@@ -94,7 +94,13 @@ export interface BotliveStore {
   ): Promise<PaymentResult>;
   placeOrder(company: string, conversationId: string, sessionId: string | null): Promise<PlaceResult>;
   /** Links a stored screenshot to the claim of that reference; whether another payment had it. */
-  attachProof(company: string, reference: string, path: string, sha256: string): Promise<{ attached: boolean; reused: boolean }>;
+  attachProof(
+    company: string,
+    conversationId: string,
+    reference: string,
+    path: string,
+    sha256: string,
+  ): Promise<{ attached: boolean; reused: boolean }>;
   openEscalation(company: string, conversationId: string, details: string): Promise<void>;
   finish(
     company: string,
@@ -183,9 +189,10 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
       );
       return result;
     },
-    async attachProof(company, reference, path, sha256) {
+    async attachProof(company, conversationId, reference, path, sha256) {
       const [{ result }] = await step((tx) =>
-        tx<{ result: Json }[]>`select public.botlive_attach_proof(${company}, ${reference}, ${path}, ${sha256}) as result`
+        tx<{ result: Json }[]>`
+          select public.botlive_attach_proof(${company}, ${conversationId}, ${reference}, ${path}, ${sha256}) as result`
       );
       return result;
     },

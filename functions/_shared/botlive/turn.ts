@@ -347,8 +347,11 @@ export function createBotliveTurn(deps: BotliveDeps) {
       : null;
     // The claim links to its screenshot; one already seen with another payment is flagged.
     let reusedNote = "";
-    if (kept && "path" in kept && proof?.reference && payment && payment.status !== "rejected") {
-      const attached = await store.attachProof(company, proof.reference, kept.path, kept.sha256);
+    // Only a claim of this conversation, recorded or found again (never over the limit, never
+    // another customer's of the same reference).
+    const claimed = payment?.status === "to_verify" || payment?.status === "duplicate";
+    if (kept && "path" in kept && proof?.reference && claimed) {
+      const attached = await store.attachProof(company, begun.conversationId, proof.reference, kept.path, kept.sha256);
       if (attached.reused) {
         reusedNote = "Cette capture d'écran accompagne déjà un autre paiement : la boutique la vérifiera de près.";
       }

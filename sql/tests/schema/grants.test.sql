@@ -156,7 +156,7 @@ insert into reviewed_function_grants values
   ('private.channel_reply(p_company text, p_conversation uuid, p_text text)', 'authenticated, service_role'),
   ('private.channel_status_rank(p_status text)', ''),
   ('private.set_channel_account(p_company text, p_platform text, p_external_id text, p_app_id text, p_verify_token text, p_app_secret text, p_access_token text, p_name text, p_template_name text, p_template_language text, p_active boolean)', 'authenticated, service_role'),
-  ('public.botlive_attach_proof(p_company text, p_reference text, p_path text, p_sha256 text)', 'service_role'),
+  ('public.botlive_attach_proof(p_company text, p_conversation uuid, p_reference text, p_path text, p_sha256 text)', 'service_role'),
   ('public.botlive_import_catalog(p_company text, p_products jsonb, p_zones jsonb, p_dry_run boolean, p_file text)', 'authenticated'),
   ('public.channel_app_secrets(p_app_id text)', 'service_role'),
   ('public.channel_claim(p_limit integer, p_lease_seconds integer, p_max_attempts integer, p_turns_per_minute integer)', 'service_role'),

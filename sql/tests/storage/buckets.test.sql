@@ -111,7 +111,7 @@ select is_empty(format($$update storage.objects set metadata = '{"size": 30}' wh
 select tests.reset_role();
 select results_eq(format($$select agent, source, status, size from public.knowledge_files where object_name = %L$$,
   :'company_a' || '/shared/tarifs.pdf'),
-  $$values ('shared', 'tarifs.pdf', 'queued', 20::bigint)$$, 'an upload (and its replacement) is queued, agent shared, size kept');
+  $$values ('shared', 'shared/tarifs.pdf', 'queued', 20::bigint)$$, 'an upload (and its replacement) is queued, agent shared, size kept');
 select tests.act_as(:'member_a');
 select isnt_empty($$select 1 from public.knowledge_files$$, 'members read their files'' status');
 select tests.act_as(:'member_b');
@@ -121,9 +121,9 @@ select throws_ok($$select 1 from public.knowledge_files$$, '42501', null, 'anon 
 
 select tests.act_as_service_role();
 select results_eq($$select source, status, attempts from public.knowledge_files_claim(5)$$,
-  $$values ('tarifs.pdf', 'processing', 1)$$, 'the ingest path claims it');
+  $$values ('shared/tarifs.pdf', 'processing', 1)$$, 'the ingest path claims it');
 select is_empty($$select 1 from public.knowledge_files_claim(5)$$, 'once');
-select id as file_a from public.knowledge_files where source = 'tarifs.pdf' \gset
+select id as file_a from public.knowledge_files where source = 'shared/tarifs.pdf' \gset
 select is(public.knowledge_files_finish(:'file_a', 1, 7, null), 'ready', 'done: ready');
 select is((select chunks from public.knowledge_files where id = :'file_a'), 7, 'with its chunk count');
 
@@ -150,13 +150,13 @@ select tests.act_as(:'admin_a');
 update storage.objects set name = :'company_a' || '/shared/tarifs-2026.pdf'
  where bucket_id = 'knowledge' and name = :'company_a' || '/shared/tarifs.pdf';
 select tests.reset_role();
-select results_eq(format($$select source, status from public.knowledge_files where company_id = %L and source like 'tarifs%%' order by source$$, :'company_a'),
-  $$values ('tarifs-2026.pdf', 'queued'), ('tarifs.pdf', 'deleting')$$, 'a move queues the new name and the old one''s deletion');
+select results_eq(format($$select source, status from public.knowledge_files where company_id = %L and source like 'shared/tarifs%%' order by source$$, :'company_a'),
+  $$values ('shared/tarifs-2026.pdf', 'queued'), ('shared/tarifs.pdf', 'deleting')$$, 'a move queues the new name and the old one''s deletion');
 select set_config('storage.allow_delete_query', 'true', true);
 delete from storage.objects where bucket_id = 'knowledge' and name = :'company_a' || '/shared/tarifs-2026.pdf';
-select is((select status from public.knowledge_files where source = 'tarifs-2026.pdf'), 'deleting', 'a removal queues its deletion');
+select is((select status from public.knowledge_files where source = 'shared/tarifs-2026.pdf'), 'deleting', 'a removal queues its deletion');
 select tests.act_as_service_role();
-select id as gone, attempts as ga from public.knowledge_files_claim(5) where source = 'tarifs-2026.pdf' \gset
+select id as gone, attempts as ga from public.knowledge_files_claim(5) where source = 'shared/tarifs-2026.pdf' \gset
 select is(public.knowledge_files_finish(:'gone', :'ga', null, null), 'deleted', 'then deleted');
 
 select * from finish();
