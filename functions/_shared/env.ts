@@ -129,3 +129,11 @@ export function loadEnv(source: Record<string, string | undefined> = Deno.env.to
     raw: cleaned,
   };
 }
+
+/**
+ * The key a function sends when it calls the project's own APIs as the platform (Storage): the
+ * first secret key, else a legacy project's service_role key; undefined when it has neither.
+ */
+export function platformKey(env: Env): string | undefined {
+  return Object.values(env.auth.secretKeys)[0] ?? env.auth.legacy.serviceRoleKey;
+}

@@ -145,8 +145,25 @@ function tooLarge(maxBytes: number): HttpError {
 }
 
 async function readBounded(req: Request, maxBytes: number): Promise<string> {
-  if (!req.body) return "";
-  const reader = req.body.getReader();
+  const bytes = await readUpTo(req, maxBytes);
+  if (!bytes) throw tooLarge(maxBytes);
+  return new TextDecoder().decode(bytes);
+}
+
+/**
+ * A request's or response's whole body, or null (and the stream cancelled) as soon as it passes
+ * `maxBytes` or declares more in Content-Length: nothing past the limit is buffered.
+ */
+export async function readUpTo(
+  source: { body: ReadableStream<Uint8Array> | null; headers: Headers },
+  maxBytes: number,
+): Promise<Uint8Array | null> {
+  if (Number(source.headers.get("content-length") ?? "0") > maxBytes) {
+    await source.body?.cancel();
+    return null;
+  }
+  if (!source.body) return new Uint8Array(0);
+  const reader = source.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (true) {
@@ -155,7 +172,7 @@ async function readBounded(req: Request, maxBytes: number): Promise<string> {
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      throw tooLarge(maxBytes);
+      return null;
     }
     chunks.push(value);
   }
@@ -165,7 +182,7 @@ async function readBounded(req: Request, maxBytes: number): Promise<string> {
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
 }
 
 type Handler = (req: Request) => Response | Promise<Response>;

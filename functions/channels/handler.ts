@@ -13,7 +13,7 @@
  */
 import type { Authenticate } from "../_shared/auth.ts";
 import type { Db } from "../_shared/db.ts";
-import { HttpError, json, serveJson } from "../_shared/http.ts";
+import { HttpError, json, readUpTo, serveJson } from "../_shared/http.ts";
 import { sameToken, verifySignature } from "../_shared/channels/signature.ts";
 import { parseWebhook } from "../_shared/channels/webhook.ts";
 import type { ChannelWorker } from "./worker.ts";
@@ -67,7 +67,8 @@ export function createHandler(deps: ChannelsDeps) {
     if (!signature || !SIGNATURE.test(signature)) {
       throw new HttpError("unauthorized", "channels: invalid or missing X-Hub-Signature-256");
     }
-    const raw = await readRaw(req);
+    const raw = await readUpTo(req, CHANNELS_MAX_BODY_BYTES);
+    if (!raw) throw new HttpError("payload_too_large", "channels: a webhook body is at most 3 MB");
     const secrets = (await db.asService((tx) =>
       tx<{ app_secret: string }[]>`select * from public.channel_app_secrets(${target})`
     )).map((row) => row.app_secret);
@@ -98,30 +99,4 @@ export function createHandler(deps: ChannelsDeps) {
     }
     return json(200, { received, skipped: parsed.skipped.length });
   });
-}
-
-/** The body's bytes, refused past 3 MB (413) before reading more. */
-async function readRaw(req: Request): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > CHANNELS_MAX_BODY_BYTES) {
-    throw new HttpError("payload_too_large", "channels: a webhook body is at most 3 MB");
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    for await (const chunk of req.body) {
-      size += chunk.length;
-      if (size > CHANNELS_MAX_BODY_BYTES) {
-        throw new HttpError("payload_too_large", "channels: a webhook body is at most 3 MB");
-      }
-      chunks.push(chunk);
-    }
-  }
-  const raw = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    raw.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return raw;
 }

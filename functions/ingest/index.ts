@@ -1,6 +1,6 @@
 import { createAuthenticator } from "../_shared/auth.ts";
 import { createDb } from "../_shared/db.ts";
-import { loadEnv } from "../_shared/env.ts";
+import { loadEnv, platformKey } from "../_shared/env.ts";
 import { createProviders, readProviderConfig } from "../_shared/providers/index.ts";
 import { createFileWorker, storageDownloader } from "./files.ts";
 import { createHandler } from "./handler.ts";
@@ -8,7 +8,7 @@ import { createHandler } from "./handler.ts";
 const env = loadEnv();
 const db = createDb(env.dbUrl, { max: env.dbPoolMax });
 const embedder = createProviders(readProviderConfig(env.raw)).embedder;
-const secretKey = Object.values(env.auth.secretKeys)[0] ?? env.auth.legacy.serviceRoleKey;
+const secretKey = platformKey(env);
 Deno.serve(createHandler({
   db,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),

@@ -6,7 +6,8 @@
  * with the reason the customer is told, and nothing is stored.
  */
 import type { Db, Tx } from "../db.ts";
-import type { Env } from "../env.ts";
+import { type Env, platformKey } from "../env.ts";
+import { readUpTo } from "../http.ts";
 import type { Attachment, OrderProof } from "../../../types/api.ts";
 
 /** The bucket's own limit (migration storage-buckets). */
@@ -16,8 +17,8 @@ export type KeptProof = { path: string; sha256: string } | { refused: "not_image
 
 export interface ProofFiles {
   keep(company: string, conversationId: string, attachment: Attachment): Promise<KeptProof>;
-  /** A signed URL valid `seconds` for a stored proof (null if Storage refuses). */
-  signedUrl(path: string, seconds?: number): Promise<string | null>;
+  /** Signed URLs valid `seconds` for stored proofs, in one call (null for a path Storage refuses). */
+  signedUrls(paths: string[], seconds?: number): Promise<Map<string, string | null>>;
 }
 
 /** JPEG, PNG or WebP by their magic bytes; null for anything else. */
@@ -51,24 +52,11 @@ export function createProofFiles(config: {
       return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     }
     const res = await doFetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok || !res.body) {
+    if (!res.ok) {
       await res.body?.cancel();
       return null;
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      size += chunk.length;
-      if (size > PROOF_MAX_BYTES) return "too_large";
-      chunks.push(chunk);
-    }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
+    return await readUpTo(res, PROOF_MAX_BYTES) ?? "too_large";
   }
 
   return {
@@ -97,18 +85,22 @@ export function createProofFiles(config: {
       return { path, sha256 };
     },
 
-    async signedUrl(path, seconds = 600) {
-      const res = await doFetch(`${storage}/object/sign/proofs/${path}`, {
+    async signedUrls(paths, seconds = 600) {
+      const urls = new Map<string, string | null>(paths.map((path) => [path, null]));
+      if (paths.length === 0) return urls;
+      const res = await doFetch(`${storage}/object/sign/proofs`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json" },
-        body: JSON.stringify({ expiresIn: seconds }),
+        body: JSON.stringify({ expiresIn: seconds, paths }),
       });
       if (!res.ok) {
         await res.body?.cancel();
-        return null;
+        return urls;
       }
-      const { signedURL } = await res.json() as { signedURL?: string };
-      return signedURL ? `${storage}${signedURL}` : null;
+      for (const { path, signedURL } of await res.json() as { path: string; signedURL: string | null }[]) {
+        if (signedURL) urls.set(path, `${storage}${signedURL}`);
+      }
+      return urls;
     },
   };
 }
@@ -131,6 +123,8 @@ export async function orderProofs(
        where p.order_id = any(${orderIds}::uuid[]) and p.proof_path is not null
        order by p.created_at`
   );
+  // Every proof of the page signed in one call to Storage, not one per proof.
+  const urls = await files.signedUrls(rows.map((row) => row.proof_path)).catch(() => new Map<string, string | null>());
   for (const row of rows) {
     const list = byOrder.get(row.order_id) ?? [];
     list.push({
@@ -138,7 +132,7 @@ export async function orderProofs(
       amount: row.amount,
       status: row.status,
       reused: row.proof_reused,
-      url: await files.signedUrl(row.proof_path).catch(() => null),
+      url: urls.get(row.proof_path) ?? null,
     });
     byOrder.set(row.order_id, list);
   }
@@ -147,6 +141,6 @@ export async function orderProofs(
 
 /** The proof files of a deployed function: Storage at SUPABASE_URL with the project's secret key. */
 export function proofFilesFromEnv(env: Env, db: Db): ProofFiles | undefined {
-  const secretKey = Object.values(env.auth.secretKeys)[0] ?? env.auth.legacy.serviceRoleKey;
+  const secretKey = platformKey(env);
   return secretKey ? createProofFiles({ db, supabaseUrl: env.supabaseUrl, secretKey }) : undefined;
 }

@@ -4,6 +4,7 @@
  * access token travels only in the Authorization header.
  */
 import { TimeoutError, withTimeout } from "../timeout.ts";
+import { readUpTo } from "../http.ts";
 import { GraphError, responseError } from "./graph_error.ts";
 
 /** Graph JSON answers are small; a bigger one is refused rather than buffered. */
@@ -57,7 +58,7 @@ export function createTransport(options: {
           signal,
           redirect: request.follow === false ? "manual" : "follow",
         });
-        const bytes = await readLimited(response, maxBytes);
+        const bytes = await readUpTo(response, maxBytes);
         if (!bytes) {
           throw new GraphError(`graph ${op}: the answer exceeds ${maxBytes} bytes`, {
             status: response.status,
@@ -112,34 +113,4 @@ export function createTransport(options: {
   }
 
   return { call, json, checkUrl };
-}
-
-/** The whole body, or undefined (and the stream cancelled) once it passes `maxBytes`. */
-async function readLimited(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.body) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (true) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
