@@ -408,8 +408,20 @@ export const OrderState = z.object({
   missing: z.array(BotliveSlot),
   missing_options: z.array(z.string()),
   completion_rate: z.number().int().min(0).max(100),
+  /** Every article of the cart, the one being filled last (`product`); from the catalog rows. */
+  items: z.array(OrderItem).optional(),
+  /** Until when the cart's stock is held for the customer to pay (ISO time), if it is. */
+  hold_expires_at: z.string().nullable().optional(),
 });
 export type OrderState = z.infer<typeof OrderState>;
+
+/** A provider's checkout link for what the cart owes (the shop has a merchant account). */
+export const CheckoutLink = z.object({
+  provider: z.enum(["wave", "cinetpay", "paydunya", "orange_money"]),
+  url: z.string(),
+  amount: Xof,
+  expires_at: z.string(),
+});
 
 export const BotliveResponse = z.object({
   /** What to send the customer (empty while a human has the conversation: the bot stays silent). */
@@ -429,6 +441,8 @@ export const BotliveResponse = z.object({
     delivery_fee: Xof,
     customer_phone: z.string().nullable(),
   }).nullable(),
+  /** The checkout link this reply sends, when the shop takes payments through a provider. */
+  checkout: CheckoutLink.nullable().optional(),
   /** True when a human has (now) the conversation. */
   escalated: z.boolean(),
   /** True when this is the stored reply to a message id seen before. */
@@ -604,6 +618,9 @@ export const OrdersListResponse = z.object({
   offset: z.number().int(),
 });
 
+/** `payments` — POST /payments/refund (a member): money owed back paid through the provider that took it. */
+export const RefundRequest = z.object({ company_id: CompanyRef, refund_id: z.uuid() });
+
 /** `dashboard` — GET `?company_id=` (a member). */
 export const DashboardQuery = z.object({ company_id: CompanyRef });
 
@@ -687,6 +704,27 @@ export const DashboardResponse = z.object({
     })),
   }),
   stats: z.object({ today: DayStats, last_7_days: DayStats }),
+  /** Carts being filled: their articles, total and the hold's time left. */
+  carts: z.array(z.object({
+    conversation_id: z.string(),
+    customer_name: z.string().nullable(),
+    items: z.array(OrderItem),
+    total_amount: Xof.nullable(),
+    hold_expires_at: z.string().nullable(),
+    hold_seconds_left: z.number().int().nullable(),
+    checkout: z.object({ provider: z.string(), state: z.string(), amount: Xof }).nullable(),
+  })).optional(),
+  /** Customers waiting for a sold-out article, first in line first. */
+  waitlist: z.array(z.object({
+    product_id: z.string(),
+    name: z.string(),
+    position: z.number().int(),
+    customer_name: z.string().nullable(),
+    quantity: z.number().int(),
+    since: z.string(),
+  })).optional(),
+  /** Money today: waiting for a member's check, owed back, received (validated or provider-paid). */
+  money: z.object({ to_verify: Xof, owed_back: Xof, received_today: Xof }).optional(),
 });
 export type DashboardResponse = z.infer<typeof DashboardResponse>;
 

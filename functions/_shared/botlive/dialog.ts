@@ -9,10 +9,20 @@ import type { Extraction } from "./extract.ts";
 import { methodNames } from "./country.ts";
 import { formatPhone, xof } from "./parse.ts";
 
+/** An article of the cart before the one being filled (« et aussi un sac » moved it there). */
+export interface Line {
+  productId: string;
+  variant: Record<string, string>;
+  quantity: number;
+}
+
 export interface Draft {
+  /** The line being filled: corrections change it. */
   productId: string | null;
   variant: Record<string, string>;
   quantity: number;
+  /** The cart's earlier articles, in order (absent: none). */
+  lines?: Line[];
   zoneId: string | null;
   phone: string | null;
   customerName: string | null;
@@ -43,6 +53,17 @@ export interface OrderState {
   /** Options of the product still to choose (taille, couleur…). */
   missing_options: string[];
   completion_rate: number;
+  /** Every article of the cart, the one being filled last. */
+  items: {
+    product_id: string;
+    name: string;
+    variant: Record<string, string>;
+    quantity: number;
+    unit_price: number;
+    line_total: number;
+  }[];
+  /** Until when the cart's stock is held for the customer to pay, if it is. */
+  hold_expires_at?: string | null;
 }
 
 export interface Catalog {
@@ -58,6 +79,8 @@ export interface Merged {
   ambiguous: Product[];
   /** Facts to confirm back, in French (« Robe wax (M) × 2 », « livraison à Pikine : 2 500 FCFA »). */
   acknowledged: string[];
+  /** « Et aussi … »: the line being filled joined the cart's lines before this article. */
+  pushed: boolean;
 }
 
 const productOf = (catalog: Catalog, id: string | null) => catalog.products.find((p) => p.id === id);
@@ -80,11 +103,24 @@ function withSingleOptions(product: Product, variant: Record<string, string>): R
   return filled;
 }
 
-export function merge(draft: Draft, extraction: Extraction, catalog: Catalog): Merged {
-  const next: Draft = { ...draft, variant: { ...draft.variant } };
+export function merge(draft: Draft, extraction: Extraction, catalog: Catalog, adds = false): Merged {
+  const next: Draft = { ...draft, variant: { ...draft.variant }, lines: [...(draft.lines ?? [])] };
   const acknowledged: string[] = [];
   let ambiguous: Product[] = [];
+  let pushed = false;
 
+  // « Et aussi un sac »: the article being filled is kept, the new one starts a line.
+  if (adds && extraction.products.length === 1 && next.productId) {
+    const same = next.lines!.find((l) =>
+      l.productId === next.productId && sameVariant(l.variant, next.variant)
+    );
+    if (same) same.quantity = Math.min(same.quantity + next.quantity, 100);
+    else next.lines!.push({ productId: next.productId, variant: next.variant, quantity: next.quantity });
+    next.productId = null;
+    next.variant = {};
+    next.quantity = 1;
+    pushed = true;
+  }
   if (extraction.products.length === 1) {
     const product = extraction.products[0];
     if (product.id !== next.productId) {
@@ -128,15 +164,49 @@ export function merge(draft: Draft, extraction: Extraction, catalog: Catalog): M
   if (extraction.customerName && extraction.customerName !== next.customerName) {
     next.customerName = extraction.customerName;
   }
-  const changed = JSON.stringify(next) !== JSON.stringify(draft);
-  return { draft: next, changed, ambiguous, acknowledged };
+  const changed = pushed || JSON.stringify(next) !== JSON.stringify({ ...draft, lines: draft.lines ?? [] });
+  return { draft: next, changed, ambiguous, acknowledged, pushed };
 }
 
-/** What the draft costs from the catalog: price × quantity + the zone's fee (null while unknown). */
+function sameVariant(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys({ ...a, ...b });
+  return keys.every((k) => a[k] === b[k]);
+}
+
+/** The cart's articles with today's prices, the one being filled last (unknown products left out). */
+export function cartItems(draft: Draft, catalog: Catalog): OrderState["items"] {
+  const lines = [...(draft.lines ?? [])];
+  if (draft.productId) {
+    lines.push({ productId: draft.productId, variant: draft.variant, quantity: draft.quantity });
+  }
+  return lines.flatMap((line) => {
+    const product = productOf(catalog, line.productId);
+    return product
+      ? [{
+        product_id: product.id,
+        name: product.name,
+        variant: line.variant,
+        quantity: line.quantity,
+        unit_price: product.price,
+        line_total: product.price * line.quantity,
+      }]
+      : [];
+  });
+}
+
+/** What the cart costs from the catalog: Σ price × quantity + the zone's fee (null while unknown). */
 export function required(draft: Draft, catalog: Catalog): number | null {
-  const product = productOf(catalog, draft.productId);
+  const items = cartItems(draft, catalog);
   const zone = zoneOf(catalog, draft.zoneId);
-  return product && zone ? product.price * draft.quantity + zone.fee : null;
+  return items.length > 0 && zone ? items.reduce((sum, i) => sum + i.line_total, 0) + zone.fee : null;
+}
+
+/** The cart in one line: « Robe wax (M) × 2, Sac cuir ». */
+export function describeCart(items: OrderState["items"], catalog: Catalog): string {
+  return items.map((i) => {
+    const product = productOf(catalog, i.product_id);
+    return product ? describeItem(product, i.variant, i.quantity) : i.name;
+  }).join(", ");
 }
 
 /** The order's state for the response and the dashboard: slots done and missing. */
@@ -151,12 +221,13 @@ export function orderState(
   const zone = zoneOf(catalog, d.zoneId);
   const due = required(d, catalog);
   const options = product ? missingOptions(product, d.variant) : [];
+  const items = cartItems(d, catalog);
   const missing: Slot[] = [];
-  if (!product || options.length > 0) missing.push("produit");
+  if (items.length === 0 || options.length > 0) missing.push("produit");
   if (!zone) missing.push("zone");
   if (!d.phone) missing.push("numero");
   if (due === null || paid < due) missing.push("paiement");
-  const empty = !draft || (!product && !zone && !d.phone && paid === 0);
+  const empty = !draft || (items.length === 0 && !zone && !d.phone && paid === 0);
   return {
     status: status ??
       (empty
@@ -179,11 +250,27 @@ export function orderState(
     missing,
     missing_options: options,
     completion_rate: Math.round(((4 - missing.length) / 4) * 100),
+    items,
   };
 }
 
 /** Where the order stands, from the catalog rows: « Votre commande : … livraison Pikine (2 500 FCFA) : total 20 500 FCFA. » */
 export function recap(state: OrderState, product?: Product): string {
+  const items = state.items ?? [];
+  if (items.length > 1) {
+    const list = items.map((i) =>
+      `${i.name}${Object.values(i.variant).length ? ` (${Object.values(i.variant).join(", ")})` : ""}${
+        i.quantity > 1 ? ` × ${i.quantity}` : ""
+      } ${xof(i.line_total)}`
+    ).join(", ");
+    const zone = state.zone
+      ? `, livraison ${state.zone.name} (${state.zone.fee ? xof(state.zone.fee) : "gratuite"})`
+      : "";
+    const total = state.payment.required !== null ? ` : total ${xof(state.payment.required)}` : "";
+    const paid = state.payment.paid > 0 ? ` Paiement déclaré : ${xof(state.payment.paid)}.` : "";
+    const phone = state.phone ? ` Numéro : ${formatPhone(state.phone)}.` : "";
+    return `Votre commande : ${list}${zone}${total}.${paid}${phone}`;
+  }
   if (!state.product || !product) return "Vous n'avez pas encore choisi d'article.";
   const item = `${describeItem(product, state.product.variant, state.product.quantity)} à ${
     xof(state.product.unit_price)
@@ -211,11 +298,12 @@ export function nextQuestion(
   product?: Product,
   country?: string | null,
 ): string | null {
-  if (!state.product) {
+  const items = state.items ?? [];
+  if (!state.product && items.length === 0) {
     const names = catalog.products.slice(0, 6).map((p) => p.name).join(", ");
     return `Quel article voulez-vous ? Par exemple : ${names}.`;
   }
-  if (state.missing_options.length > 0 && product) {
+  if (state.product && state.missing_options.length > 0 && product) {
     const option = state.missing_options[0];
     return `Quelle ${OPTION_LABEL[option] ?? option} voulez-vous pour ${product.name} ? (${
       product.variants[option].join(", ")
@@ -228,11 +316,12 @@ export function nextQuestion(
   if (!state.phone) return "Quel numéro de téléphone pour la livraison ?";
   if (state.payment.required !== null && state.payment.paid < state.payment.required) {
     const { required: due, paid } = state.payment;
-    const detail =
-      `${describeItem(product!, state.product.variant, state.product.quantity)} ${
-        xof(state.product.unit_price * state.product.quantity)
-      }` +
-      ` + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
+    const detail = `${
+      items.map((i) => {
+        const p = catalog.products.find((c) => c.id === i.product_id);
+        return `${p ? describeItem(p, i.variant, i.quantity) : i.name} ${xof(i.line_total)}`;
+      }).join(" + ")
+    } + livraison ${state.zone.name} ${xof(state.zone.fee)}`;
     if (paid > 0) {
       return `Vous avez déclaré ${xof(paid)} : il manque ${xof(due - paid)} (total ${xof(due)}). ` +
         `Envoyez le complément par ${

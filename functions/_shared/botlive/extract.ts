@@ -272,3 +272,11 @@ export function extractOffline(text: string, context: ExtractionContext): Extrac
   }
   return extraction;
 }
+
+/** « Et aussi un sac », « je prends aussi … », « en plus … », « ajoutez … »: another article, not a correction. */
+const ADDS = /\b(et aussi|aussi|en plus|egalement|ajout(?:e|ez|er)|rajout(?:e|ez|er))\b/;
+
+/** Whether a message adds an article to the cart rather than changing the one being filled. */
+export function addsArticle(text: string): boolean {
+  return ADDS.test(fold(text).replace(/['’]/g, " "));
+}

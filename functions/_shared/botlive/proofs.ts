@@ -13,7 +13,9 @@ import type { Attachment, OrderProof } from "../../../types/api.ts";
 /** The bucket's own limit (migration storage-buckets). */
 export const PROOF_MAX_BYTES = 5 * 1024 * 1024;
 
-export type KeptProof = { path: string; sha256: string } | { refused: "not_image" | "too_large" | "unreachable" };
+export type KeptProof = { path: string; sha256: string } | {
+  refused: "not_image" | "too_large" | "unreachable";
+};
 
 export interface ProofFiles {
   keep(company: string, conversationId: string, attachment: Attachment): Promise<KeptProof>;
@@ -28,7 +30,9 @@ export function imageType(bytes: Uint8Array): { ext: "jpg" | "png" | "webp"; mim
     return { ext: "png", mime: "image/png" };
   }
   const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return { ext: "webp", mime: "image/webp" };
+  if (bytes.length >= 12 && ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") {
+    return { ext: "webp", mime: "image/webp" };
+  }
   return null;
 }
 
@@ -71,7 +75,9 @@ export function createProofFiles(config: {
         (b) => b.toString(16).padStart(2, "0"),
       ).join("");
       const [row] = await config.db.asService((tx) =>
-        tx<{ id: string }[]>`select c.id::text from public.companies c where c.id::text = ${company} or c.slug = ${company}`
+        tx<
+          { id: string }[]
+        >`select c.id::text from public.companies c where c.id::text = ${company} or c.slug = ${company}`
       );
       const path = `${row.id}/${conversationId}/${sha256}.${type.ext}`;
       // The same screenshot lands on the same name: stored once, whatever the retries.
@@ -117,14 +123,25 @@ export async function orderProofs(
   const byOrder = new Map<string, OrderProof[]>();
   if (!files || orderIds.length === 0) return byOrder;
   const rows = await run((tx) =>
-    tx<{ order_id: string; reference: string | null; amount: number; status: string; proof_path: string; proof_reused: boolean }[]>`
+    tx<
+      {
+        order_id: string;
+        reference: string | null;
+        amount: number;
+        status: string;
+        proof_path: string;
+        proof_reused: boolean;
+      }[]
+    >`
       select p.order_id::text, p.reference, p.amount, p.status, p.proof_path, p.proof_reused
         from public.payments p
        where p.order_id = any(${orderIds}::uuid[]) and p.proof_path is not null
        order by p.created_at`
   );
   // Every proof of the page signed in one call to Storage, not one per proof.
-  const urls = await files.signedUrls(rows.map((row) => row.proof_path)).catch(() => new Map<string, string | null>());
+  const urls = await files.signedUrls(rows.map((row) => row.proof_path)).catch(() =>
+    new Map<string, string | null>()
+  );
   for (const row of rows) {
     const list = byOrder.get(row.order_id) ?? [];
     list.push({

@@ -35,6 +35,25 @@ export interface BeginResult {
   prompts: { groq: string | null; deepseek: string | null; companyName: string | null };
   /** The shop's country (ISO 3166 alpha-2, `SN` by default): phone formats and payment methods. */
   country: string;
+  /** Until when the cart's stock is held (ISO time), if it is. */
+  holdExpiresAt: string | null;
+}
+
+/**
+ * The cart's stock held for the customer to pay (botlive_hold_cart): `sold_out` names the
+ * articles the stock did not cover; those of which nothing was held yet left the cart and she
+ * took a place in their waitlist.
+ */
+export interface HoldResult {
+  status: "held" | "sold_out" | "empty";
+  expires_at: string | null;
+  sold_out: {
+    product_id: string;
+    name: string;
+    requested: number;
+    available: number;
+    waitlist: { position: number; waiting: number } | null;
+  }[];
 }
 
 /**
@@ -86,6 +105,9 @@ export type PlaceResult =
 export interface BotliveStore {
   begin(input: BeginInput): Promise<BeginResult>;
   saveDraft(company: string, conversationId: string, draft: Draft): Promise<void>;
+  /** « Et aussi … »: the stored line being filled joins the cart's lines. */
+  pushLine(company: string, conversationId: string): Promise<void>;
+  holdCart(company: string, conversationId: string): Promise<HoldResult>;
   cancelDraft(company: string, conversationId: string): Promise<boolean>;
   recordPayment(
     company: string,
@@ -114,12 +136,13 @@ export interface BotliveStore {
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-function draftFromRow(row: Json): Draft | null {
+function draftFromRow(row: Json, lines: Json[] = []): Draft | null {
   if (!row) return null;
   return {
     productId: row.product_id,
     variant: row.variant ?? {},
     quantity: row.quantity ?? 1,
+    lines: lines.map((l) => ({ productId: l.product_id, variant: l.variant ?? {}, quantity: l.quantity })),
     zoneId: row.delivery_zone_id,
     phone: row.phone,
     customerName: row.customer_name,
@@ -145,7 +168,7 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
         mode: result.mode,
         sessionId: result.session_id,
         paused: result.paused,
-        draft: draftFromRow(result.draft),
+        draft: draftFromRow(result.draft, result.lines ?? []),
         paid: result.paid ?? 0,
         catalog: result.catalog,
         zones: result.zones,
@@ -156,6 +179,7 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
           companyName: result.prompts?.company_name ?? null,
         },
         country: result.country ?? "SN",
+        holdExpiresAt: result.hold_expires_at ?? null,
       };
     },
     async saveDraft(company, conversationId, draft) {
@@ -171,6 +195,16 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
           } as Json)
         })`
       );
+    },
+    async pushLine(company, conversationId) {
+      await step((tx) => tx`select public.botlive_push_line(${company}, ${conversationId})`);
+    },
+    async holdCart(company, conversationId) {
+      // Retried safely: holding what is held already changes nothing.
+      const [{ result }] = await step((tx) =>
+        tx<{ result: Json }[]>`select public.botlive_hold_cart(${company}, ${conversationId}) as result`
+      );
+      return result;
     },
     async cancelDraft(company, conversationId) {
       const [{ cancelled }] = await step((tx) =>

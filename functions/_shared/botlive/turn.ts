@@ -23,6 +23,7 @@ import { words } from "./catalog.ts";
 import { invalidPhoneMessage } from "./country.ts";
 import {
   type Catalog,
+  describeCart,
   describeItem,
   EMPTY_DRAFT,
   merge,
@@ -31,11 +32,12 @@ import {
   orderState,
   recap,
 } from "./dialog.ts";
-import { asksForState, type Extraction, extractOffline } from "./extract.ts";
+import { addsArticle, asksForState, type Extraction, extractOffline } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
-import type { BotliveStore, PaymentResult, PlaceResult } from "./store.ts";
+import type { BotliveStore, HoldResult, PaymentResult, PlaceResult } from "./store.ts";
 import type { KeptProof, ProofFiles } from "./proofs.ts";
+import type { CheckoutLink } from "../payments/service.ts";
 
 /** Reads a payment screenshot (a vision-capable model); null when it cannot. */
 export type ReadProof = (
@@ -52,7 +54,26 @@ export interface BotliveDeps {
   proofs?: ProofFiles;
   /** Each model attempt's bound. */
   timeoutMs: number;
+  /** Checkout links through the shop's payment provider (payments/service.ts); absent: proofs only. */
+  payments?: {
+    checkout(company: string, conversationId: string, description: string): Promise<CheckoutLink>;
+  };
 }
+
+/** « 14h35 » in the shop's time (Dakar's by default: every XOF country is UTC or UTC+1). */
+function clock(iso: string, timeZone = "Africa/Dakar"): string {
+  return new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone }).format(
+    new Date(iso),
+  )
+    .replace(":", "h");
+}
+
+const PROVIDER_NAMES = {
+  wave: "Wave",
+  cinetpay: "CinetPay",
+  paydunya: "PayDunya",
+  orange_money: "Orange Money",
+};
 
 const HOLDING =
   "Je transmets votre demande à la boutique : quelqu'un vous répond ici très vite. Merci de patienter !";
@@ -142,6 +163,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
         order_state: stored.order_state ??
           orderState(begun.draft, { products: begun.catalog, zones: begun.zones }, begun.paid),
         order: stored.order ?? null,
+        checkout: stored.checkout ?? null,
         escalated: stored.escalated ?? false,
         replayed: true,
       };
@@ -158,6 +180,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
           order_state: response.order_state,
           order: response.order,
           escalated: response.escalated,
+          checkout: response.checkout ?? null,
         },
       });
       return { ...response, replayed: false };
@@ -295,8 +318,8 @@ export function createBotliveTurn(deps: BotliveDeps) {
       );
     }
 
-    // The slots: corrections replace, a new product resets its variant.
-    const merged = merge(draft, extraction, catalog);
+    // The slots: corrections replace, a new product resets its variant; « et aussi … » adds one.
+    const merged = merge(draft, extraction, catalog, addsArticle(text));
     const next = merged.draft;
     const problems: string[] = [];
     if (extraction.invalidPhone) {
@@ -331,6 +354,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
 
     // A proof (amount and reference) is a claim recorded at once, whatever is still missing: the
     // shop checks it; it counts toward the order meanwhile (the SQL decides, per conversation).
+    if (merged.pushed && begun.draft?.productId) await store.pushLine(company, begun.conversationId);
     if (merged.changed) await store.saveDraft(company, begun.conversationId, next);
     const proof = extraction.payment?.amount && extraction.payment.reference
       ? {
@@ -351,9 +375,16 @@ export function createBotliveTurn(deps: BotliveDeps) {
     // another customer's of the same reference).
     const claimed = payment?.status === "to_verify" || payment?.status === "duplicate";
     if (kept && "path" in kept && proof?.reference && claimed) {
-      const attached = await store.attachProof(company, begun.conversationId, proof.reference, kept.path, kept.sha256);
+      const attached = await store.attachProof(
+        company,
+        begun.conversationId,
+        proof.reference,
+        kept.path,
+        kept.sha256,
+      );
       if (attached.reused) {
-        reusedNote = "Cette capture d'écran accompagne déjà un autre paiement : la boutique la vérifiera de près.";
+        reusedNote =
+          "Cette capture d'écran accompagne déjà un autre paiement : la boutique la vérifiera de près.";
       }
     }
     const paid = payment ? payment.paid : begun.paid;
@@ -367,16 +398,15 @@ export function createBotliveTurn(deps: BotliveDeps) {
       placed = await store.placeOrder(company, begun.conversationId, begun.sessionId);
       if (placed.status === "created") {
         const o = placed.order;
-        const item = o.items[0];
         state = {
           ...orderState(null, catalog, 0, "placed"),
           payment: { paid: placed.paid, required: placed.required, missing: 0 },
         };
         const reply = join(
           `Merci ! Votre commande ${o.order_number} est enregistrée ✅`,
-          `${describeItem(product!, item.variant, item.quantity)}, livraison ${o.delivery_zone} : total ${
-            xof(o.total_amount)
-          }.`,
+          `${
+            describeCart(o.items.map((i) => ({ ...i, line_total: i.unit_price * i.quantity })), catalog)
+          }, livraison ${o.delivery_zone} : total ${xof(o.total_amount)}.`,
           o.payment_status === "paid"
             ? `Paiement de ${xof(placed.paid)} confirmé.`
             : `Preuve de paiement reçue (${
@@ -419,6 +449,33 @@ export function createBotliveTurn(deps: BotliveDeps) {
       }
       if (placed.status === "insufficient") state = orderState(next, catalog, placed.paid);
     }
+
+    // The cart is complete and waits for its money: its stock held for the shop's time (a
+    // sold-out article leaves it for its waitlist), and the provider's checkout link when the
+    // shop has one — the amount computed in SQL from the cart.
+    let hold: HoldResult | null = null;
+    let checkout: CheckoutLink | null = null;
+    let holdLine = "";
+    if (state.missing.length === 1 && state.missing[0] === "paiement") {
+      hold = await store.holdCart(company, begun.conversationId);
+      if (hold.sold_out.length > 0) {
+        // No link to pay for what is gone: she chooses (another article, less, or she waits).
+        state = { ...state, status: "out_of_stock" };
+        holdLine = hold.sold_out.map((s) =>
+          s.waitlist
+            ? `Désolée, ${s.name} est épuisé : vous êtes n° ${s.waitlist.position} sur la liste d'attente, je vous préviens dès qu'il revient. Voulez-vous un autre article en attendant ?`
+            : `Il ne reste que ${s.available} ${s.name} : dites-moi la quantité que vous voulez.`
+        ).join(" ");
+      } else if (hold.expires_at && deps.payments) {
+        checkout = await deps.payments.checkout(
+          company,
+          begun.conversationId,
+          describeCart(state.items, catalog),
+        )
+          .catch(() => null);
+      }
+    }
+    if (hold?.expires_at) state = { ...state, hold_expires_at: hold.expires_at };
 
     // A question in between: answered, then the order resumes. « On en était où ? » is the order's own state.
     let answer = "";
@@ -473,16 +530,39 @@ export function createBotliveTurn(deps: BotliveDeps) {
       paymentLine = join(paymentLine, reusedNote);
     }
 
-    const question = merged.ambiguous.length > 0
-      ? null
-      : nextQuestion(state, catalog, product, begun.country);
+    let question = merged.ambiguous.length > 0 ? null : nextQuestion(state, catalog, product, begun.country);
+    const until = hold?.expires_at ? clock(hold.expires_at) : null;
+    if (checkout?.status === "link") {
+      question = `Le total est de ${xof(state.payment.required!)}${
+        state.payment.paid > 0 ? ` (il reste ${xof(checkout.amount)} à payer)` : ""
+      }. Payez ${xof(checkout.amount)} par ${
+        PROVIDER_NAMES[checkout.provider]
+      } avec ce lien : ${checkout.url}${until ? ` — vos articles sont réservés jusqu'à ${until}.` : ""}`;
+    } else if (until && question) {
+      question = `${question} Vos articles sont réservés jusqu'à ${until}.`;
+    }
     const reply = join(
       answer,
       problems.join(" "),
       short ? "" : noted(merged.acknowledged),
+      holdLine,
       paymentLine,
       short ? "Envoyez le complément avec sa référence." : question,
     ) || "Que puis-je faire pour vous ?";
-    return await respond(reply, state);
+    return await finish({
+      reply,
+      mode: "live",
+      order_state: state,
+      order: null,
+      escalated: false,
+      checkout: checkout?.status === "link"
+        ? {
+          provider: checkout.provider,
+          url: checkout.url,
+          amount: checkout.amount,
+          expires_at: checkout.expiresAt,
+        }
+        : null,
+    }, fields);
   };
 }

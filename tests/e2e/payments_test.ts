@@ -1,0 +1,238 @@
+/**
+ * Payments confirmed by the provider, end to end: a Botlive cart of several articles held and
+ * sent a Wave checkout link, paid on the fake Wave, its signed webhook through the payments
+ * handler placing the order (replays and late events harmless, forgeries refused); an unsigned
+ * provider (PayDunya) paying only after its status call says so; a hold running out to the next
+ * customer in line. The providers are the fake server speaking their protocols.
+ */
+import assert from "node:assert/strict";
+import { createHandler as paymentsHandler } from "../../functions/payments/handler.ts";
+import { createPaymentService } from "../../functions/_shared/payments/service.ts";
+import type { ProviderName } from "../../functions/_shared/payments/provider.ts";
+import { stack, stackAuthenticator } from "../support/stack.ts";
+import { type FakePayments, startFakePayments } from "../support/fake_payments.ts";
+import { createTestShop, type TestShop } from "../fixtures/botlive/shop.ts";
+import type { Db } from "../../functions/_shared/db.ts";
+
+const ignore = !stack.available;
+const FUNCTIONS = "http://x/functions/v1";
+
+async function withPayments(
+  provider: ProviderName,
+  fn: (ctx: {
+    shop: TestShop;
+    fake: FakePayments;
+    account: string;
+    post: (
+      delivery: { body: Uint8Array; headers: Headers },
+    ) => Promise<{ status: number; body: Record<string, unknown> }>;
+  }) => Promise<void>,
+) {
+  const fake = await startFakePayments();
+  const config = (db: Db) =>
+    createPaymentService(db, {
+      functionsUrl: FUNCTIONS,
+      baseUrls: {
+        wave: fake.baseUrl,
+        cinetpay: fake.baseUrl,
+        paydunya: fake.baseUrl,
+        orange_money: fake.baseUrl,
+      },
+    });
+  const shop = await createTestShop(stack.dbUrl, { payments: config });
+  try {
+    const [{ account }] = await shop.db.asUser(
+      { role: "authenticated", sub: shop.users.owner },
+      (tx) =>
+        tx<{ account: string }[]>`select public.set_payment_account(${shop.slug}, ${provider}, ${
+          tx.json(fake.credentials[provider] as Record<string, string>)
+        })::text as account`,
+    );
+    const handler = paymentsHandler({
+      db: shop.db,
+      auth: await stackAuthenticator(),
+      payments: config(shop.db),
+    });
+    const post = async (delivery: { body: Uint8Array; headers: Headers }) => {
+      const res = await handler(
+        new Request(`http://x/payments/webhook/${account}`, {
+          method: "POST",
+          headers: delivery.headers,
+          body: delivery.body as Uint8Array<ArrayBuffer>,
+        }),
+      );
+      return { status: res.status, body: await res.json() };
+    };
+    await fn({ shop, fake, account, post });
+  } finally {
+    await shop.drop();
+    await fake.close();
+  }
+}
+
+const counts = (shop: TestShop) =>
+  shop.db.sql`
+    select (select count(*)::int from public.orders where company_id = ${shop.id}) as orders,
+      (select count(*)::int from public.payments where company_id = ${shop.id} and status = 'validated') as validated,
+      (select coalesce(sum(amount), 0)::int from public.payments where company_id = ${shop.id} and status = 'validated') as credited`
+    .then(([row]) => ({ ...row }));
+
+Deno.test({
+  name:
+    "payments: a cart of two articles held, sent a Wave link for Σ price × quantity + fee (whole francs), paid on Wave: one order paid, stock taken once, the webhook replayed 3× and a late failure change nothing, a forged one is refused",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop, fake, post }) => {
+      const c = `wave-${crypto.randomUUID()}`;
+      await shop.say(c, "une robe wax en M rouge");
+      const more = await shop.say(c, "et aussi un sac en cuir noir");
+      assert.equal(more.order_state.items?.length, 2, more.reply);
+      const ready = await shop.say(c, "livraison Pikine, 77 123 45 67");
+      // 15 000 + 18 000 + 2 500, from the database.
+      assert.equal(ready.order_state.payment.required, 35_500);
+      assert.ok(ready.checkout, ready.reply);
+      assert.equal(ready.checkout!.provider, "wave");
+      assert.equal(ready.checkout!.amount, 35_500);
+      assert.ok(ready.reply.includes(ready.checkout!.url), ready.reply);
+      assert.match(ready.reply, /réservés jusqu'à \d\dh\d\d/);
+      const [session] = [...fake.sessions.values()];
+      assert.equal(session.request.amount, "35500", "whole francs as a string, never ×100");
+      assert.equal(session.request.currency, "XOF");
+      const [held] = await shop.db.sql`
+        select (select stock from public.products where company_id = ${shop.id} and name = 'Robe wax') as robe,
+          (select stock from public.products where company_id = ${shop.id} and name = 'Sac en cuir') as sac,
+          (select count(*)::int from public.botlive_holds where company_id = ${shop.id}) as holds`;
+      assert.deepEqual({ ...held }, { robe: 19, sac: 5, holds: 2 });
+
+      // The same message again: the same link, no second session.
+      const again = await shop.say(c, "c'est quoi le lien ?");
+      assert.equal(fake.sessions.size, 1);
+      assert.equal(again.checkout?.url ?? ready.checkout!.url, ready.checkout!.url);
+
+      const forged = await fake.webhooks.wave({
+        id: "EV_forged",
+        type: "checkout.session.completed",
+        data: {
+          id: session.ref,
+          amount: "35500",
+          client_reference: session.clientReference,
+          payment_status: "succeeded",
+        },
+      }, { secret: "not-the-secret" });
+      assert.equal((await post(forged)).status, 401);
+      assert.deepEqual(await counts(shop), { orders: 0, validated: 0, credited: 0 });
+
+      const paid = await fake.pay(session.ref);
+      const first = await post(paid);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.status, "applied");
+      for (let i = 0; i < 3; i++) {
+        const replay = await post(paid);
+        assert.equal(replay.body.status, "duplicate");
+      }
+      const late = await fake.webhooks.wave({
+        id: "EV_late_failure",
+        type: "checkout.session.payment_failed",
+        data: {
+          id: session.ref,
+          amount: "35500",
+          client_reference: session.clientReference,
+          payment_status: "cancelled",
+        },
+      });
+      assert.equal((await post(late)).body.status, "ignored");
+
+      assert.deepEqual(await counts(shop), { orders: 1, validated: 1, credited: 35_500 });
+      const [order] = await shop.db.sql`
+        select o.total_amount, o.payment_status, jsonb_array_length(o.items) as lines,
+          (select stock from public.products where company_id = ${shop.id} and name = 'Robe wax') as robe,
+          (select stock from public.products where company_id = ${shop.id} and name = 'Sac en cuir') as sac,
+          (select count(*)::int from public.botlive_holds where company_id = ${shop.id}) as holds,
+          (select state from public.payment_intents where company_id = ${shop.id}) as intent
+        from public.orders o where o.company_id = ${shop.id}`;
+      assert.deepEqual({ ...order }, {
+        total_amount: 35_500,
+        payment_status: "paid",
+        lines: 2,
+        robe: 19,
+        sac: 5,
+        holds: 0,
+        intent: "paid",
+      });
+      const [told] = await shop.db.sql`
+        select m.content from public.messages m join public.conversations v on v.id = m.conversation_id
+        where v.company_id = ${shop.id} and m.metadata ->> 'notice' = 'payment_confirmed'`;
+      assert.match(told.content, /Paiement de 35 500 FCFA reçu ✅ Votre commande CMD-\d+ est confirmée/);
+    }),
+});
+
+Deno.test({
+  name:
+    "payments: PayDunya's notifications prove nothing — one sent before the customer paid credits nothing; after she paid, its status call pays the order, once",
+  ignore,
+  fn: () =>
+    withPayments("paydunya", async ({ shop, fake, post }) => {
+      const c = `pd-${crypto.randomUUID()}`;
+      const ready = await shop.say(c, "collier perles, livraison Médina, 77 765 43 21");
+      assert.equal(ready.checkout?.provider, "paydunya", ready.reply);
+      assert.equal(ready.checkout?.amount, 4_000 + 1_500);
+      const [session] = [...fake.sessions.values()];
+      // A notification claiming « completed » before any money moved: the status call says pending.
+      const early = await fake.webhooks.paydunya({
+        invoice: { token: session.ref, total_amount: "5500" },
+        status: "completed",
+        custom_data: { intent_id: session.clientReference },
+      });
+      const before = await post(early);
+      assert.equal(before.status, 200, JSON.stringify(before.body));
+      // The provider's own word: pending — the intent says so, nothing is credited.
+      assert.equal(before.body.state, "pending", JSON.stringify(before.body));
+      assert.deepEqual(await counts(shop), { orders: 0, validated: 0, credited: 0 });
+
+      const paid = await fake.pay(session.ref);
+      for (let i = 0; i < 3; i++) await post(paid);
+      assert.deepEqual(await counts(shop), { orders: 1, validated: 1, credited: 5_500 });
+      const [intent] = await shop.db
+        .sql`select state, confirmed_by from public.payment_intents where company_id = ${shop.id}`;
+      assert.deepEqual({ ...intent }, { state: "paid", confirmed_by: "status_call" });
+    }),
+});
+
+Deno.test({
+  name:
+    "payments: a hold that runs out goes to the first customer in line — her own hold, the article in her cart, told through her conversation; the first one is told it expired",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop }) => {
+      const [first, second] = [`h1-${crypto.randomUUID()}`, `h2-${crypto.randomUUID()}`];
+      const a = await shop.say(first, "kimono imprimé, Pikine, 77 111 22 33");
+      assert.ok(a.checkout, a.reply);
+      const b = await shop.say(second, "kimono imprimé, Rufisque, 78 444 55 66");
+      assert.equal(b.order_state.status, "out_of_stock");
+      assert.match(b.reply, /épuisé : vous êtes n° 1 sur la liste d'attente/);
+      assert.equal(b.checkout ?? null, null, "no link to pay for what is gone");
+
+      await shop.db.sql`update public.botlive_holds set expires_at = now() - interval '1 second'
+        where company_id = ${shop.id}`;
+      const [{ result }] = await shop.db.sql`select public.botlive_expire_holds() as result`;
+      assert.equal(result.released, 1);
+      const [state] = await shop.db.sql`
+        select (select stock from public.products where company_id = ${shop.id} and name = 'Kimono imprimé') as stock,
+          (select count(*)::int from public.botlive_holds h join public.conversations v on v.id = h.conversation_id
+            where v.external_id = ${second}) as second_holds,
+          (select w.status from public.botlive_waitlist w join public.conversations v on v.id = w.conversation_id
+            where v.external_id = ${second}) as second_place,
+          (select string_agg(m.metadata ->> 'notice', ',' order by m.metadata ->> 'notice') from public.messages m
+            join public.conversations v on v.id = m.conversation_id
+            where v.company_id = ${shop.id} and m.metadata ? 'notice') as notices`;
+      assert.deepEqual({ ...state }, {
+        stock: 0,
+        second_holds: 1,
+        second_place: "offered",
+        notices: "hold_expired,waitlist_served",
+      });
+      // She pays with a proof now: her order, from her hold.
+      const paid = await shop.say(second, "payé 15 000 FCFA par wave ref WVNEXT01");
+      assert.ok(paid.order, paid.reply);
+    }),
+});
