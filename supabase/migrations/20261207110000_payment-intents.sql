@@ -603,3 +603,66 @@ grant execute on function public.payment_account(uuid), public.payment_open_inte
   to service_role;
 
 select cron.schedule('payment-expire-intents', '* * * * *', 'select public.payment_expire_intents()');
+
+/**
+ * The carts of p_company for its dashboard, as the member asking (invoker: RLS decides; 42501
+ * for anyone else): each cart being filled with its articles, total, hold and checkout; the
+ * waitlist, first in line first; the money waiting for a member's check, owed back, and received
+ * today (validated proofs and provider payments, in the shop's time zone).
+ */
+create function public.botlive_cart_board(p_company text)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  v_company uuid;
+  v_zone text;
+begin
+  select c.id into v_company from public.companies c where c.slug = p_company or c.id::text = p_company;
+  if v_company is null or ((select auth.role()) is distinct from 'service_role' and not private.is_member(v_company)) then
+    raise exception 'botlive_cart_board: not a member of company %', p_company using errcode = '42501';
+  end if;
+  select coalesce(c.time_zone, 'Africa/Dakar') into v_zone from public.companies c where c.id = v_company;
+  return pg_catalog.jsonb_build_object(
+    'carts', coalesce((
+      select jsonb_agg(pg_catalog.jsonb_build_object(
+        'conversation_id', d.conversation_id, 'customer_name', d.customer_name,
+        'items', coalesce((select jsonb_agg(pg_catalog.jsonb_build_object('product_id', l.product_id, 'name', l.name,
+            'variant', l.variant, 'quantity', l.quantity, 'unit_price', l.unit_price, 'line_total', l.line_total)
+            order by l.line_no) from private.cart_lines(d.conversation_id) l), '[]'),
+        'total_amount', (select a.required from private.draft_amounts(d.conversation_id) a),
+        'hold_expires_at', h.expires_at,
+        'hold_seconds_left', case when h.expires_at is null then null
+          else greatest(extract(epoch from h.expires_at - now()), 0)::integer end,
+        'checkout', (select pg_catalog.jsonb_build_object('provider', i.provider, 'state', i.state, 'amount', i.amount)
+          from public.payment_intents i where i.conversation_id = d.conversation_id and i.order_id is null
+          order by i.created_at desc limit 1))
+        order by d.updated_at desc)
+      from public.botlive_drafts d
+      left join lateral (select min(x.expires_at) as expires_at from public.botlive_holds x
+        where x.conversation_id = d.conversation_id) h on true
+      where d.company_id = v_company), '[]'),
+    'waitlist', coalesce((
+      select jsonb_agg(pg_catalog.jsonb_build_object('product_id', w.product_id, 'name', p.name,
+        'position', w.position, 'customer_name', coalesce(v.title, null), 'quantity', w.quantity, 'since', w.created_at)
+        order by p.name, w.position)
+      from (select x.*, row_number() over (partition by x.product_id order by x.id)::integer as position
+            from public.botlive_waitlist x where x.company_id = v_company and x.status = 'waiting') w
+      join public.products p on p.id = w.product_id
+      left join public.conversations v on v.id = w.conversation_id), '[]'),
+    'money', pg_catalog.jsonb_build_object(
+      'to_verify', coalesce((select sum(pay.amount) from public.payments pay
+        where pay.company_id = v_company and pay.status = 'to_verify'), 0),
+      'owed_back', coalesce((select sum(r.amount) from public.refunds r
+        where r.company_id = v_company and r.status = 'owed'), 0),
+      'received_today', coalesce((select sum(pay.amount) from public.payments pay
+        where pay.company_id = v_company and pay.status = 'validated'
+          and coalesce(pay.verified_at, pay.created_at) >= (date_trunc('day', now() at time zone v_zone) at time zone v_zone)), 0))
+  );
+end;
+$$;
+revoke all on function public.botlive_cart_board(text) from public;
+grant execute on function public.botlive_cart_board(text) to authenticated, service_role;

@@ -236,3 +236,42 @@ Deno.test({
       assert.ok(paid.order, paid.reply);
     }),
 });
+
+Deno.test({
+  name:
+    "payments: the dashboard shows each cart's articles, its hold's time left and checkout, the waitlist in order, and the money of the day — to a member only",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop }) => {
+      const { dashboard, call } = await import("../fixtures/botlive/back_office.ts");
+      const { asUser } = await import("../support/stack.ts");
+      const { DashboardResponse } = await import("../../types/api.ts");
+      const [a, b] = [`d1-${crypto.randomUUID()}`, `d2-${crypto.randomUUID()}`];
+      await shop.say(a, "kimono imprimé");
+      await shop.say(a, "et aussi un collier perles");
+      await shop.say(a, "Médina, 77 111 22 33");
+      await shop.say(b, "kimono imprimé, Rufisque, 78 444 55 66");
+      await shop.say(b, "payé 2 000 FCFA par wave ref WVBOARD1");
+      const member = await asUser(shop.users.member);
+      const board = DashboardResponse.parse(
+        (await call(dashboard, "GET", member, undefined, `?company_id=${shop.slug}`)).body,
+      );
+      const cart = board.carts!.find((c) => c.items.length === 2)!;
+      assert.deepEqual(cart.items.map((i) => [i.name, i.quantity, i.line_total]), [
+        ["Kimono imprimé", 1, 12_000],
+        ["Collier perles", 1, 4_000],
+      ]);
+      assert.equal(cart.total_amount, 12_000 + 4_000 + 1_500);
+      assert.ok(
+        cart.hold_seconds_left! > 25 * 60 && cart.hold_seconds_left! <= 30 * 60,
+        String(cart.hold_seconds_left),
+      );
+      assert.deepEqual(cart.checkout, { provider: "wave", state: "awaiting", amount: 17_500 });
+      assert.deepEqual(board.waitlist!.map((w) => [w.name, w.position]), [["Kimono imprimé", 1]]);
+      assert.deepEqual(board.money, { to_verify: 2_000, owed_back: 0, received_today: 0 });
+
+      const stranger = await asUser(crypto.randomUUID());
+      const refused = await call(dashboard, "GET", stranger, undefined, `?company_id=${shop.slug}`);
+      assert.equal(refused.status, 403);
+    }),
+});
