@@ -275,3 +275,152 @@ Deno.test({
       assert.equal(refused.status, 403);
     }),
 });
+
+/** A cart of one Robe wax (M, rouge) delivered to Pikine: 17 500 FCFA, its checkout link. */
+async function readyCart(shop: TestShop, conversation: string, phone = "77 123 45 67") {
+  const ready = await shop.say(conversation, `robe wax en M rouge, livraison Pikine, ${phone}`);
+  assert.ok(ready.checkout, ready.reply);
+  assert.equal(ready.checkout!.amount, 17_500);
+  return ready;
+}
+
+for (const provider of ["cinetpay", "orange_money"] as const) {
+  Deno.test({
+    name:
+      `payments: ${provider} — its notification triggers the status call that pays the order once; a forged or unknown one pays nothing`,
+    ignore,
+    fn: () =>
+      withPayments(provider, async ({ shop, fake, post }) => {
+        await readyCart(shop, `${provider}-${crypto.randomUUID()}`);
+        const [session] = [...fake.sessions.values()];
+        assert.equal(session.amount, 17_500);
+        if (provider === "cinetpay") {
+          const forged = await fake.webhooks.cinetpay({ cpm_trans_id: session.ref, cpm_site_id: "x" }, {
+            secretKey: "not-the-secret",
+          });
+          assert.equal((await post(forged)).status, 401);
+        } else {
+          const unknown = fake.webhooks.orange({
+            status: "SUCCESS",
+            notif_token: "someone-else",
+            txnid: "MP1",
+          });
+          assert.equal((await post(unknown)).body.status, "unmatched");
+        }
+        assert.deepEqual(await counts(shop), { orders: 0, validated: 0, credited: 0 });
+        const paid = await fake.pay(session.ref);
+        for (let i = 0; i < 3; i++) assert.equal((await post(paid)).status, 200);
+        assert.deepEqual(await counts(shop), { orders: 1, validated: 1, credited: 17_500 });
+      }),
+  });
+}
+
+Deno.test({
+  name:
+    "payments: Wave's merchant.payment_received (money to the shop's number, no session) pays the waiting cart of that payer and amount; from anyone else it is shown to the shop, not credited",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop, fake, post }) => {
+      await readyCart(shop, `rcv-${crypto.randomUUID()}`, "77 555 66 77");
+      const stranger = await post(await fake.receive(17_500, "+221770000001"));
+      assert.equal(stranger.body.status, "unmatched");
+      assert.deepEqual(await counts(shop), { orders: 0, validated: 0, credited: 0 });
+      const [alert] = await shop.db
+        .sql`select title from public.activities where company_id = ${shop.id} and type = 'payment.unmatched'`;
+      assert.match(alert.title, /Paiement reçu sans commande : 17 500 FCFA/);
+      const hers = await post(await fake.receive(17_500, "+221775556677"));
+      assert.equal(hers.body.status, "applied", JSON.stringify(hers.body));
+      assert.deepEqual(await counts(shop), { orders: 1, validated: 1, credited: 17_500 });
+    }),
+});
+
+Deno.test({
+  name:
+    "payments: a Wave-paid order cancelled is owed back and paid back through Wave's refund by a member, once (a second click is a 409); the daily reconciliation flags a payment Wave no longer reports paid",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop, fake, post }) => {
+      const { orders, call } = await import("../fixtures/botlive/back_office.ts");
+      const { asUser, asServer } = await import("../support/stack.ts");
+      const { createHandler } = await import("../../functions/payments/handler.ts");
+      await readyCart(shop, `ref-${crypto.randomUUID()}`);
+      const [session] = [...fake.sessions.values()];
+      await post(await fake.pay(session.ref));
+      const [order] = await shop.db.sql`select id::text from public.orders where company_id = ${shop.id}`;
+      const admin = await asUser(shop.users.admin);
+      const cancelled = await call(orders, "PATCH", admin, {
+        company_id: shop.slug,
+        id: order.id,
+        status: "cancelled",
+      });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      const [refund] = await shop.db
+        .sql`select id::text, status, amount from public.refunds where order_id = ${order.id}::uuid`;
+      assert.deepEqual({ status: refund.status, amount: refund.amount }, { status: "owed", amount: 17_500 });
+
+      const handler = createHandler({
+        db: shop.db,
+        auth: await stackAuthenticator(),
+        payments: createPaymentService(shop.db, {
+          functionsUrl: FUNCTIONS,
+          baseUrls: { wave: fake.baseUrl },
+        }),
+      });
+      const member = await asUser(shop.users.member);
+      const [one, two] = await Promise.all([
+        handler(
+          new Request("http://x/payments/refund", {
+            method: "POST",
+            headers: { "content-type": "application/json", ...member },
+            body: JSON.stringify({ company_id: shop.slug, refund_id: refund.id }),
+          }),
+        ),
+        handler(
+          new Request("http://x/payments/refund", {
+            method: "POST",
+            headers: { "content-type": "application/json", ...member },
+            body: JSON.stringify({ company_id: shop.slug, refund_id: refund.id }),
+          }),
+        ),
+      ]);
+      assert.deepEqual([one.status, two.status].sort(), [200, 409]);
+      assert.equal(
+        fake.requests.filter((r) => r.route === "wave.refund").length,
+        1,
+        "one refund call to Wave",
+      );
+      assert.equal(fake.sessions.get(session.ref)!.status, "refunded");
+      const [settled] = await shop.db
+        .sql`select status, settled_by::text from public.refunds where id = ${refund.id}::uuid`;
+      assert.deepEqual({ ...settled }, { status: "settled", settled_by: shop.users.member });
+
+      // Reconciliation: a second Wave payment, for which Wave now reports another amount than
+      // the one credited: flagged once, in the feed; the refunded one (Wave still says paid) is not.
+      await readyCart(shop, `rec-${crypto.randomUUID()}`, "78 222 33 44");
+      const second = [...fake.sessions.values()].find((s) => s.ref !== session.ref)!;
+      await post(await fake.pay(second.ref));
+      fake.sessions.get(second.ref)!.paidAmount = 1_750;
+      const reconcile = await handler(
+        new Request("http://x/payments/reconcile", { method: "POST", headers: asServer() }),
+      );
+      const result = await reconcile.json();
+      assert.equal(reconcile.status, 200, JSON.stringify(result));
+      // Other tests' payments may be checked in the same run: this shop's rows say what happened.
+      assert.ok(result.checked >= 2 && result.issues >= 1, JSON.stringify(result));
+      const flags = await shop.db.sql`
+        select i.provider_ref, i.reconcile_issue, i.reconciled_at is not null as reconciled
+        from public.payment_intents i where i.company_id = ${shop.id} order by i.created_at`;
+      assert.deepEqual(flags.map((f) => [f.provider_ref, f.reconcile_issue, f.reconciled]), [
+        [session.ref, null, true],
+        [second.ref, "wave dit 1750 FCFA, enregistré 17500 FCFA", true],
+      ]);
+      const [{ alerts }] = await shop.db.sql`select count(*)::int as alerts from public.activities
+        where company_id = ${shop.id} and type = 'payment.mismatch'`;
+      assert.equal(alerts, 1);
+      // Checked once: a second run does not flag it again.
+      await handler(new Request("http://x/payments/reconcile", { method: "POST", headers: asServer() }));
+      const [{ again }] = await shop.db.sql`select count(*)::int as again from public.activities
+        where company_id = ${shop.id} and type = 'payment.mismatch'`;
+      assert.equal(again, 1);
+    }),
+});
