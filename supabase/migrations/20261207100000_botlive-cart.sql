@@ -207,6 +207,23 @@ end;
 $$;
 revoke all on function private.botlive_notify(uuid, text, text) from public;
 
+/**
+ * A Botlive shop's clock: its country's (every XOF country is UTC or UTC+1), never the
+ * assistant's companies.time_zone — the bot and the SQL say the same « 14h35 ».
+ */
+create function private.botlive_time_zone(p_country text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case coalesce(p_country, 'SN')
+    when 'CI' then 'Africa/Abidjan' when 'ML' then 'Africa/Bamako' when 'BF' then 'Africa/Ouagadougou'
+    when 'BJ' then 'Africa/Porto-Novo' when 'TG' then 'Africa/Lome' when 'NE' then 'Africa/Niamey'
+    when 'GW' then 'Africa/Bissau' else 'Africa/Dakar' end
+$$;
+grant execute on function private.botlive_time_zone(text) to authenticated, service_role;
+
 /** A product in French with its quantity: « Robe wax × 2 ». */
 create function private.product_quantity_text(p_name text, p_quantity integer)
 returns text
@@ -268,7 +285,7 @@ begin
     perform private.botlive_notify(v_wait.conversation_id, 'waitlist_served', pg_catalog.format(
       'Bonne nouvelle : %s est de nouveau disponible et je vous l''ai réservé jusqu''à %s. Envoyez votre paiement pour confirmer !',
       private.product_quantity_text(v_product.name, v_wait.quantity),
-      to_char(v_expires at time zone coalesce((select c.time_zone from public.companies c where c.id = v_wait.company_id), 'Africa/Dakar'), 'HH24"h"MI')));
+      to_char(v_expires at time zone (select private.botlive_time_zone(c.country) from public.companies c where c.id = v_wait.company_id), 'HH24"h"MI')));
     perform public.log_activity(v_wait.company_id::text, 'waitlist.served',
       'File d''attente : ' || v_product.name || ' réservé',
       pg_catalog.format('%s réservé pour un client en attente, jusqu''à %s.',
@@ -741,3 +758,54 @@ as $$
 $$;
 revoke all on function public.botlive_begin_turn(text, text, text, jsonb, text, jsonb) from public, anon, authenticated;
 grant execute on function public.botlive_begin_turn(text, text, text, jsonb, text, jsonb) to service_role;
+
+/**
+ * Saves a Botlive draft (botlive_save_draft of 20261202100200, now private.botlive_save_draft_base)
+ * and, when p_draft has `lines` ([{ product_id, variant, quantity }], at most 20, products of the
+ * company), replaces the cart's earlier lines with them in that order.
+ */
+alter function public.botlive_save_draft(text, uuid, jsonb) rename to botlive_save_draft_base;
+alter function public.botlive_save_draft_base(text, uuid, jsonb) set schema private;
+revoke all on function private.botlive_save_draft_base(text, uuid, jsonb) from public, anon, authenticated;
+grant execute on function private.botlive_save_draft_base(text, uuid, jsonb) to service_role;
+
+create function public.botlive_save_draft(p_company text, p_conversation uuid, p_draft jsonb)
+returns public.botlive_drafts
+language plpgsql
+volatile
+-- definer: the draft and its lines are written by the bot only
+security definer
+set search_path = ''
+as $$
+declare
+  v_company uuid := private.resolve_company(p_company);
+  v_row public.botlive_drafts;
+begin
+  if p_draft ? 'lines' then
+    if jsonb_typeof(p_draft -> 'lines') <> 'array' or jsonb_array_length(p_draft -> 'lines') > 20 then
+      raise exception 'botlive_save_draft: lines are an array of at most 20 articles' using errcode = '22023';
+    end if;
+    if exists (select 1 from jsonb_array_elements(p_draft -> 'lines') l
+               where jsonb_typeof(l -> 'product_id') <> 'string'
+                 or (l ->> 'product_id') !~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                 or not exists (select 1 from public.products p where p.id = (l ->> 'product_id')::uuid and p.company_id = v_company)
+                 or jsonb_typeof(coalesce(l -> 'variant', '{}')) <> 'object'
+                 or jsonb_typeof(l -> 'quantity') <> 'number' or (l ->> 'quantity') !~ '^[0-9]{1,3}$'
+                 or (l ->> 'quantity')::integer not between 1 and 100) then
+      raise exception 'botlive_save_draft: each line is { product_id of the company, variant, quantity 1–100 }'
+        using errcode = '22023';
+    end if;
+  end if;
+  v_row := private.botlive_save_draft_base(p_company, p_conversation, p_draft - 'lines');
+  if p_draft ? 'lines' then
+    delete from public.botlive_cart_lines l where l.conversation_id = p_conversation;
+    insert into public.botlive_cart_lines (conversation_id, line_no, company_id, product_id, variant, quantity)
+    select p_conversation, e.n::integer, v_company, (e.l ->> 'product_id')::uuid, coalesce(e.l -> 'variant', '{}'),
+      (e.l ->> 'quantity')::integer
+    from jsonb_array_elements(p_draft -> 'lines') with ordinality as e (l, n);
+  end if;
+  return v_row;
+end;
+$$;
+revoke all on function public.botlive_save_draft(text, uuid, jsonb) from public, anon, authenticated;
+grant execute on function public.botlive_save_draft(text, uuid, jsonb) to service_role;

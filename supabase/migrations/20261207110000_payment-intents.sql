@@ -625,7 +625,7 @@ begin
   if v_company is null or ((select auth.role()) is distinct from 'service_role' and not private.is_member(v_company)) then
     raise exception 'botlive_cart_board: not a member of company %', p_company using errcode = '42501';
   end if;
-  select coalesce(c.time_zone, 'Africa/Dakar') into v_zone from public.companies c where c.id = v_company;
+  select private.botlive_time_zone(c.country) into v_zone from public.companies c where c.id = v_company;
   return pg_catalog.jsonb_build_object(
     'carts', coalesce((
       select jsonb_agg(pg_catalog.jsonb_build_object(

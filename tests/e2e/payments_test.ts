@@ -424,3 +424,31 @@ Deno.test({
       assert.equal(again, 1);
     }),
 });
+
+Deno.test({
+  name:
+    "cart: « une robe wax en M rouge et aussi un sac en cuir noir » in one message is two articles; « et aussi » again adds a third; the total is Σ price × quantity + fee from the database",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop }) => {
+      const c = `multi-${crypto.randomUUID()}`;
+      const two = await shop.say(c, "une robe wax en M rouge et aussi un sac en cuir noir");
+      assert.deepEqual(two.order_state.items?.map((i) => [i.name, i.variant, i.quantity]), [
+        ["Robe wax", { taille: "M", couleur: "rouge" }, 1],
+        ["Sac en cuir", { couleur: "noir" }, 1],
+      ], two.reply);
+      const three = await shop.say(c, "et aussi 2 colliers perles");
+      assert.deepEqual(three.order_state.items?.map((i) => [i.name, i.quantity, i.line_total]), [
+        ["Robe wax", 1, 15_000],
+        ["Sac en cuir", 1, 18_000],
+        ["Collier perles", 2, 8_000],
+      ], three.reply);
+      const ready = await shop.say(c, "Médina, 77 123 45 67");
+      assert.equal(ready.order_state.payment.required, 15_000 + 18_000 + 8_000 + 1_500);
+      assert.equal(ready.checkout?.amount, 42_500);
+      const [{ lines }] = await shop.db.sql`
+        select count(*)::int as lines from public.botlive_cart_lines l join public.conversations v on v.id = l.conversation_id
+        where v.external_id = ${c}`;
+      assert.equal(lines, 2, "two earlier lines in the database, the third is the one being filled");
+    }),
+});

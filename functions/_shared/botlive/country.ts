@@ -173,3 +173,19 @@ export function invalidPhoneMessage(raw: string, code?: string | null): string {
   const country = countryOf(code);
   return `« ${raw} » n'est pas un numéro de portable ${country.adjective} valide (${country.rule}, par exemple ${country.example}).`;
 }
+
+/** A shop's clock by its country (as SQL's private.botlive_time_zone): every XOF country is UTC or UTC+1. */
+const TIME_ZONES: Record<string, string> = {
+  SN: "Africa/Dakar",
+  CI: "Africa/Abidjan",
+  ML: "Africa/Bamako",
+  BF: "Africa/Ouagadougou",
+  BJ: "Africa/Porto-Novo",
+  TG: "Africa/Lome",
+  NE: "Africa/Niamey",
+  GW: "Africa/Bissau",
+};
+
+export function timeZoneOf(code?: string | null): string {
+  return TIME_ZONES[code ?? "SN"] ?? TIME_ZONES.SN;
+}

@@ -280,3 +280,9 @@ const ADDS = /\b(et aussi|aussi|en plus|egalement|ajout(?:e|ez|er)|rajout(?:e|ez
 export function addsArticle(text: string): boolean {
   return ADDS.test(fold(text).replace(/['’]/g, " "));
 }
+
+/** « la robe en M et aussi un sac noir » → the parts that name one article each, in order. */
+export function splitArticles(text: string): string[] {
+  return text.split(/\b(?:et aussi|et puis|en plus|et également|et egalement|et)\b/i).map((p) => p.trim())
+    .filter(Boolean);
+}

@@ -105,8 +105,6 @@ export type PlaceResult =
 export interface BotliveStore {
   begin(input: BeginInput): Promise<BeginResult>;
   saveDraft(company: string, conversationId: string, draft: Draft): Promise<void>;
-  /** « Et aussi … »: the stored line being filled joins the cart's lines. */
-  pushLine(company: string, conversationId: string): Promise<void>;
   holdCart(company: string, conversationId: string): Promise<HoldResult>;
   cancelDraft(company: string, conversationId: string): Promise<boolean>;
   recordPayment(
@@ -192,12 +190,14 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
             quantity: draft.quantity,
             delivery_zone_id: draft.zoneId,
             phone: draft.phone,
+            lines: (draft.lines ?? []).map((l) => ({
+              product_id: l.productId,
+              variant: l.variant,
+              quantity: l.quantity,
+            })),
           } as Json)
         })`
       );
-    },
-    async pushLine(company, conversationId) {
-      await step((tx) => tx`select public.botlive_push_line(${company}, ${conversationId})`);
     },
     async holdCart(company, conversationId) {
       // Retried safely: holding what is held already changes nothing.

@@ -20,7 +20,7 @@
 import type { Retrieve } from "../chat/retrieval.ts";
 import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types/api.ts";
 import { words } from "./catalog.ts";
-import { invalidPhoneMessage } from "./country.ts";
+import { invalidPhoneMessage, timeZoneOf } from "./country.ts";
 import {
   type Catalog,
   describeCart,
@@ -32,7 +32,7 @@ import {
   orderState,
   recap,
 } from "./dialog.ts";
-import { addsArticle, asksForState, type Extraction, extractOffline } from "./extract.ts";
+import { addsArticle, asksForState, type Extraction, extractOffline, splitArticles } from "./extract.ts";
 import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
 import type { BotliveStore, HoldResult, PaymentResult, PlaceResult } from "./store.ts";
@@ -60,8 +60,8 @@ export interface BotliveDeps {
   };
 }
 
-/** « 14h35 » in the shop's time (Dakar's by default: every XOF country is UTC or UTC+1). */
-function clock(iso: string, timeZone = "Africa/Dakar"): string {
+/** « 14h35 » in the shop's time (its country's, as the SQL's notices say it). */
+function clock(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat("fr-FR", { hour: "2-digit", minute: "2-digit", timeZone }).format(
     new Date(iso),
   )
@@ -318,8 +318,41 @@ export function createBotliveTurn(deps: BotliveDeps) {
       );
     }
 
-    // The slots: corrections replace, a new product resets its variant; « et aussi … » adds one.
-    const merged = merge(draft, extraction, catalog, addsArticle(text));
+    // The slots: corrections replace, a new product resets its variant; « et aussi … » adds one
+    // (« la robe en M et aussi un sac noir »: each part read on its own, in order).
+    const adds = addsArticle(text);
+    const named = adds
+      ? splitArticles(text).map((part) => extractOffline(part, context)).filter((read) =>
+        read.products.length === 1
+      )
+      : [];
+    let merged = merge(
+      draft,
+      named.length > 1 ? { ...extraction, products: [], variantText: "", quantity: undefined } : extraction,
+      catalog,
+      adds,
+    );
+    if (named.length > 1) {
+      for (const read of named) {
+        const step = merge(
+          merged.draft,
+          {
+            intent: "order",
+            products: read.products,
+            variantText: read.variantText,
+            quantity: read.quantity,
+          },
+          catalog,
+          true,
+        );
+        merged = {
+          ...step,
+          changed: true,
+          pushed: merged.pushed || step.pushed,
+          acknowledged: [...merged.acknowledged, ...step.acknowledged],
+        };
+      }
+    }
     const next = merged.draft;
     const problems: string[] = [];
     if (extraction.invalidPhone) {
@@ -354,7 +387,6 @@ export function createBotliveTurn(deps: BotliveDeps) {
 
     // A proof (amount and reference) is a claim recorded at once, whatever is still missing: the
     // shop checks it; it counts toward the order meanwhile (the SQL decides, per conversation).
-    if (merged.pushed && begun.draft?.productId) await store.pushLine(company, begun.conversationId);
     if (merged.changed) await store.saveDraft(company, begun.conversationId, next);
     const proof = extraction.payment?.amount && extraction.payment.reference
       ? {
@@ -531,7 +563,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
     }
 
     let question = merged.ambiguous.length > 0 ? null : nextQuestion(state, catalog, product, begun.country);
-    const until = hold?.expires_at ? clock(hold.expires_at) : null;
+    const until = hold?.expires_at ? clock(hold.expires_at, timeZoneOf(begun.country)) : null;
     if (checkout?.status === "link") {
       question = `Le total est de ${xof(state.payment.required!)}${
         state.payment.paid > 0 ? ` (il reste ${xof(checkout.amount)} à payer)` : ""
