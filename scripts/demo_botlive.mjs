@@ -2,13 +2,18 @@
 // Awa through supabase-js. The owner signs in and opens the live; customers write to the shop's
 // bot through the messaging integration (which holds the secret key); one corrects her size, one
 // pays too little and then completes; two race for the last kimono; the owner's dashboard shows
-// the feed, the orders and the day's revenue; the live is closed. Every figure printed comes
-// from the functions' answers (the database's amounts), none is computed here.
+// the feed, the orders and the day's revenue. Then the shop takes Wave: a cart of two articles
+// paid through its checkout link (the local stack's stand-in Wave, scripts/local/payments.ts); a
+// kimono held for a customer runs out of time and goes to the next in line; a customer who sends
+// too much is owed change. The live is closed. Every figure printed comes from the functions'
+// answers or the database (its amounts), none is computed here. The clock is the one thing moved
+// by hand, as the database's owner (pg): a hold's end brought forward instead of waiting 30 min.
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
+import pg from "pg";
 import ws from "ws";
 import { describeStack, scriptStack } from "./stack.mjs";
 
-const { url, publishableKey, secretKey, ...stack } = scriptStack("demo:botlive");
+const { url, dbUrl, publishableKey, secretKey, ...stack } = scriptStack("demo:botlive");
 console.log(describeStack({ url, ...stack }));
 const options = { realtime: { transport: ws }, auth: { persistSession: false } };
 const company = "boutique-awa";
@@ -47,6 +52,18 @@ async function say(customer, text) {
   return reply;
 }
 
+/** SQL as the database's owner: only to move the clock (the API has no way to, rightly). */
+async function asDatabaseOwner(text, values = []) {
+  if (!dbUrl) throw new Error("demo:botlive: no database URL (set SUPABASE_DB_URL with SUPABASE_URL)");
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    return (await client.query(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
 const { error: signInError } = await owner.auth.signInWithPassword({
   email: "owner@boutique-awa.test",
   password: "comptoir-demo",
@@ -54,16 +71,39 @@ const { error: signInError } = await owner.auth.signInWithPassword({
 if (signInError) throw signInError;
 console.log("owner signed in: owner@boutique-awa.test");
 
-// The owner puts the last kimono on sale (admins edit the catalog through the Data API, under RLS).
 const { data: shop, error: shopError } = await owner.from("companies").select("id").eq("slug", company)
   .single();
 if (shopError) throw shopError;
+// So that the demo can be played again and again: the earlier runs' customers leave the lines,
+// their holds run out, and Wave is off until the shop sets it up below.
+await asDatabaseOwner(
+  `update public.botlive_waitlist w set status = 'left' from public.companies c
+   where c.id = w.company_id and c.slug = $1 and w.status = 'waiting'`,
+  [company],
+);
+await asDatabaseOwner(
+  `update public.botlive_holds h set expires_at = now() - interval '1 second' from public.companies c
+   where c.id = h.company_id and c.slug = $1`,
+  [company],
+);
+await asDatabaseOwner("select public.botlive_expire_holds()");
+const localPayments = await fetch(`${url}/_local/payments/credentials`).then((r) => r.ok ? r.json() : null)
+  .catch(() => null);
+if (!localPayments) throw new Error(`demo:botlive: no stand-in Wave at ${url}/_local/payments (restart npm start)`);
+const { error: waveOffError } = await owner.rpc("set_payment_account", {
+  p_company: company,
+  p_provider: "wave",
+  p_credentials: localPayments.wave,
+  p_active: false,
+});
+if (waveOffError) throw waveOffError;
+// The owner puts the last kimono on sale (admins edit the catalog through the Data API, under RLS).
 const { data: kimono, error: stockError } = await owner.from("products").update({ stock: 1 })
   .eq("company_id", shop.id).eq("name", "Kimono imprimé").select("name, price, stock").single();
 if (stockError) throw stockError;
 console.log(`catalog: ${kimono.name} back on sale, ${kimono.price} FCFA, stock ${kimono.stock}`);
-// And what the demo sells back to the seed's stock, so that it can be played again and again.
-for (const [name, stock] of [["Robe wax", 20], ["Chemise homme wax", 12]]) {
+// And what the demo sells back to the seed's stock.
+for (const [name, stock] of [["Robe wax", 20], ["Chemise homme wax", 12], ["Sac en cuir", 6]]) {
   const { error } = await owner.from("products").update({ stock }).eq("company_id", shop.id).eq("name", name);
   if (error) throw error;
 }
@@ -139,6 +179,89 @@ console.log(
 );
 console.log(`  today: ${JSON.stringify(dashboard.stats.today)}`);
 console.log(`  realtime events received during the sale: ${feed.length}`);
+
+console.log("\nThe shop takes Wave; Sokhna pays her cart of two articles through its link:");
+// An admin sets the account (the local stand-in's credentials: local only, never a real account).
+const { data: waveAccount, error: waveError } = await owner.rpc("set_payment_account", {
+  p_company: company,
+  p_provider: "wave",
+  p_credentials: localPayments.wave,
+});
+if (waveError) throw waveError;
+console.log(`  payments: Wave account ${waveAccount}`);
+const sokhna = { id: "sokhna", name: "Sokhna" };
+await say(sokhna, "robe wax en M rouge");
+await say(sokhna, "et aussi un sac en cuir noir");
+const ready = await say(sokhna, "Pikine, 77 234 56 78");
+if (!ready.checkout) throw new Error("demo:botlive: no checkout link for Sokhna's cart");
+// Sokhna opens the link and pays: the stand-in posts Wave's signed webhook to the payments function.
+const paying = await fetch(ready.checkout.url, {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ account: waveAccount }),
+});
+const wave = await paying.json();
+if (!paying.ok) throw new Error(`demo:botlive: paying on Wave: ${paying.status} ${JSON.stringify(wave)}`);
+console.log(`  Sokhna pays ${wave.paid} FCFA on Wave: webhook ${wave.webhook.status} ${wave.webhook.body.status}`);
+const { data: intent, error: intentError } = await owner.from("payment_intents")
+  .select("state, orders(id, order_number, items, total_amount, payment_status)")
+  .eq("company_id", shop.id).eq("provider_ref", wave.ref).single();
+if (intentError) throw intentError;
+const paidOrder = intent.orders;
+console.log(
+  `  order ${paidOrder.order_number}: ${
+    paidOrder.items.map((i) =>
+      `${i.name}${Object.keys(i.variant).length ? ` (${Object.values(i.variant).join(", ")})` : ""}${
+        i.quantity > 1 ? ` × ${i.quantity}` : ""
+      } ${i.line_total} FCFA`
+    ).join(" + ")
+  }, total ${paidOrder.total_amount} FCFA, payment ${paidOrder.payment_status} (intent ${intent.state})`,
+);
+const { data: told } = await owner.from("messages").select("content")
+  .eq("company_id", shop.id).eq("metadata->>notice", "payment_confirmed")
+  .ilike("content", `%${paidOrder.order_number}%`).limit(1);
+if (told?.[0]) console.log(`  bot > ${told[0].content}`);
+
+console.log("\nOne more kimono: Binta, first in line, has it held; Khady waits; Binta's hold runs out:");
+const { error: restockError } = await owner.from("products").update({ stock: 1 })
+  .eq("company_id", shop.id).eq("name", "Kimono imprimé");
+if (restockError) throw restockError;
+async function kimonoHolds() {
+  const { data, error } = await owner.from("botlive_holds")
+    .select("expires_at, products!inner(name), conversations(external_id)")
+    .eq("company_id", shop.id).eq("products.name", "Kimono imprimé");
+  if (error) throw error;
+  return data.map((h) => h.conversations.external_id.replace(`wa-${run}-`, "")).join(", ") || "nobody";
+}
+console.log(`  kimono held for: ${await kimonoHolds()}`);
+const khady = { id: "khady", name: "Khady" };
+await say(khady, "le kimono imprimé svp, livraison Médina, 76 555 44 33");
+// The clock: Binta's hold ends now rather than in 30 minutes; pg_cron's tick, run at once.
+await asDatabaseOwner(
+  `update public.botlive_holds h set expires_at = now() - interval '1 second'
+   from public.conversations c where c.id = h.conversation_id and c.external_id = $1`,
+  [`wa-${run}-binta`],
+);
+const [{ expired }] = await asDatabaseOwner("select public.botlive_expire_holds() as expired");
+console.log(`  Binta's hold ends: botlive_expire_holds() ${JSON.stringify(expired)}`);
+console.log(`  kimono held for: ${await kimonoHolds()}`);
+const { data: served } = await owner.from("messages").select("content, conversations!inner(external_id)")
+  .eq("company_id", shop.id).eq("metadata->>notice", "waitlist_served")
+  .eq("conversations.external_id", `wa-${run}-khady`).limit(1);
+if (served?.[0]) console.log(`  bot > Khady: ${served[0].content}`);
+
+console.log("\nNdeye sends more than the total by Wave, proof by text:");
+const ndeye = { id: "ndeye", name: "Ndeye" };
+await say(ndeye, "une chemise homme wax en L, livraison Médina, 77 888 99 00");
+const overpaid = await say(ndeye, "j'ai envoyé 20 000 par Wave, réf. WV" + run + "N");
+const { data: change, error: changeError } = await owner.from("refunds").select("kind, reason, amount, status")
+  .eq("order_id", overpaid.order?.id ?? "00000000-0000-0000-0000-000000000000");
+if (changeError) throw changeError;
+for (const r of change) console.log(`  change owed: ${r.amount} FCFA (${r.kind}, ${r.reason}, ${r.status})`);
+const { data: owedFeed } = await owner.from("activities").select("title, description")
+  .eq("company_id", shop.id).ilike("title", "Monnaie à rendre%").order("created_at", { ascending: false })
+  .limit(1);
+if (owedFeed?.[0]) console.log(`  feed: ${owedFeed[0].title}${owedFeed[0].description ? ` — ${owedFeed[0].description}` : ""}`);
 
 const closed = await call(owner, "toggle-live-mode", { company_id: company, enable: false });
 console.log(`\nlive: ${closed.status} (session ${closed.session_id}, ended ${closed.ended_at})`);

@@ -10,6 +10,13 @@ export SUPABASE_PUBLISHABLE_KEYS="{\"default\":\"$COMPTOIR_PUBLISHABLE_KEY\"}"
 export SUPABASE_SECRET_KEYS="{\"default\":\"$COMPTOIR_SECRET_KEY\"}"
 # The channels' Graph API: the stack's stand-in (scripts/local/graph.ts) unless you set Meta's.
 export META_GRAPH_URL="${META_GRAPH_URL:-http://127.0.0.1:$COMPTOIR_API_PORT/_local/graph/v21.0}"
+# The payment providers: the stack's stand-in (scripts/local/payments.ts, local-only credentials)
+# unless you set a provider's real URL.
+local_payments="http://127.0.0.1:$COMPTOIR_API_PORT/_local/payments"
+export PAYMENTS_WAVE_URL="${PAYMENTS_WAVE_URL:-$local_payments}"
+export PAYMENTS_CINETPAY_URL="${PAYMENTS_CINETPAY_URL:-$local_payments}"
+export PAYMENTS_PAYDUNYA_URL="${PAYMENTS_PAYDUNYA_URL:-$local_payments}"
+export PAYMENTS_ORANGE_MONEY_URL="${PAYMENTS_ORANGE_MONEY_URL:-$local_payments}"
 
 # The local Storage's bytes (scripts/local/storage.ts), beside the database's folder.
 export COMPTOIR_STORAGE_DIR="${COMPTOIR_STORAGE_DIR:-$(dirname "$COMPTOIR_DATA_DIR")/storage}"

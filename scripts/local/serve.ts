@@ -12,6 +12,7 @@ import { createAuthStandIn } from "./auth.ts";
 import { startFront } from "./front.ts";
 import { createGateway, loadFunctions } from "./gateway.ts";
 import { createGraphStandIn } from "./graph.ts";
+import { createPaymentsStandIn } from "./payments.ts";
 import { loadPlatformKeys } from "./platform_keys.ts";
 import { freePorts, startPostgrest } from "./postgrest.ts";
 import { startRealtime } from "./realtime.ts";
@@ -73,8 +74,14 @@ const PAGES: Record<string, [string, string]> = {
 };
 /** Meta's Graph API as the channels function reaches it locally (META_GRAPH_URL, functions_env.sh). */
 const graph = createGraphStandIn(`http://127.0.0.1:${port}`);
+/** The mobile-money providers as the payments service reaches them locally (PAYMENTS_*_URL, functions_env.sh). */
+const payments = createPaymentsStandIn({
+  apiUrl: `http://127.0.0.1:${port}`,
+  functionsUrl: Deno.env.get("PAYMENTS_FUNCTIONS_URL") ?? `http://127.0.0.1:${port}/functions/v1`,
+});
 async function pages(req: Request): Promise<Response> {
   if (new URL(req.url).pathname.startsWith("/_local/graph/")) return await graph.handle(req);
+  if (new URL(req.url).pathname.startsWith("/_local/payments/")) return await payments.handle(req);
   const page = PAGES[new URL(req.url).pathname];
   if (!page || req.method !== "GET") return new Response("Not found", { status: 404 });
   return new Response(await Deno.readFile(join(root, page[0])), { headers: { "content-type": page[1] } });

@@ -1,6 +1,7 @@
 // `npm run demo:botlive` against the test stack, through supabase-js only: the live opened, the
 // orders taken (one after a size correction, one after an underpayment), the last kimono to
-// exactly one of two racing customers, the dashboard and the live closed.
+// exactly one of two racing customers, the dashboard; then a cart of two articles paid on the
+// stack's stand-in Wave, a hold running out to the next in line, change owed; the live closed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -38,5 +39,26 @@ test("demo:botlive plays a live sale through supabase-js", { skip }, async () =>
   assert.match(stdout, /à l'instant · Rupture de stock : Kimono imprimé/);
   assert.match(stdout, /^ {2}today: \{"orders":\d+,/m);
   assert.match(stdout, /^ {2}realtime events received during the sale: [1-9]\d*$/m);
+  // (1) Two articles, one Wave link for Σ price × quantity + fee, paid by Wave's signed webhook.
+  assert.match(
+    stdout,
+    /Payez 35 500 FCFA par Wave avec ce lien : http:\/\/127\.0\.0\.1:\d+\/_local\/payments\/pay\/wave\/cos-\w+ — vos articles sont réservés jusqu'à \d\dh\d\d\./,
+  );
+  assert.match(stdout, /^ {2}Sokhna pays 35500 FCFA on Wave: webhook 200 applied$/m);
+  assert.match(
+    stdout,
+    /^ {2}order CMD-\d{4}: Robe wax \(M, rouge\) 15000 FCFA \+ Sac en cuir \(noir\) 18000 FCFA, total 35500 FCFA, payment paid \(intent paid\)$/m,
+  );
+  assert.match(stdout, /bot > Paiement de 35 500 FCFA reçu ✅ Votre commande CMD-\d{4} est confirmée/);
+  // (2) The kimono held for the first in line, the next one waitlisted, the hold run out to her.
+  assert.match(stdout, /^ {2}kimono held for: binta$/m);
+  assert.match(stdout, /Désolée, Kimono imprimé est épuisé : vous êtes n° 1 sur la liste d'attente/);
+  assert.match(stdout, /^ {2}Binta's hold ends: botlive_expire_holds\(\) \{"released":[1-9]\d*,/m);
+  assert.match(stdout, /^ {2}kimono held for: khady$/m);
+  assert.match(stdout, /bot > Khady: Bonne nouvelle : Kimono imprimé est de nouveau disponible/);
+  // (3) 20 000 FCFA sent for 14 000: 6 000 owed back as change.
+  assert.match(stdout, /Vous avez envoyé 6 000 FCFA de plus que le total : la boutique vous les rendra\./);
+  assert.match(stdout, /^ {2}change owed: 6000 FCFA \(change, overpaid, to_verify\)$/m);
+  assert.match(stdout, /^ {2}feed: Monnaie à rendre \(paiement à vérifier\) : Ndeye, 6 000 FCFA/m);
   assert.match(stdout, /^live: disabled \(session [0-9a-f-]{36}, ended /m);
 });

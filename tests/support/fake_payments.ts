@@ -65,6 +65,8 @@ export interface FakePaymentsOptions {
   waveWebhookUrl?: string;
   /** Wave session lifetime (default 30 minutes). */
   sessionTtlMs?: number;
+  /** The credentials it accepts (default: random per instance; the local stack fixes its own). */
+  credentials?: FakeCredentials;
 }
 
 export interface FakeCredentials {
@@ -77,7 +79,7 @@ export interface FakeCredentials {
 export interface FakePayments {
   /** E.g. http://127.0.0.1:4567: every provider's base URL. */
   baseUrl: string;
-  /** The credentials the fake accepts (random per instance). */
+  /** The credentials the fake accepts (random per instance unless given). */
   credentials: FakeCredentials;
   readonly sessions: Map<string, FakeSession>;
   /** Every request: method, path, the route it matched and the status answered. */
@@ -205,7 +207,7 @@ export function createFakePayments(
   const now = options.now ?? Date.now;
   const ttl = options.sessionTtlMs ?? 30 * 60_000;
   const waveWebhookUrl = options.waveWebhookUrl ?? "https://shop.invalid/webhooks/wave";
-  const credentials: FakeCredentials = {
+  const credentials: FakeCredentials = options.credentials ?? {
     wave: { api_key: `wave_sn_prod_${random(24)}`, webhook_secret: `wave_sn_WHS_${random(24)}` },
     cinetpay: {
       apikey: `${random(20, "0123456789")}.${random(8)}`,
