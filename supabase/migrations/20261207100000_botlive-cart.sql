@@ -82,27 +82,32 @@ create policy botlive_waitlist_select_member on public.botlive_waitlist
 
 /**
  * A conversation's cart: the earlier lines, then the line being filled (when it has a product),
- * with today's price. `line_no` orders them; the line being filled is last.
+ * with today's price (line_total in bigint: 100 × 100 000 000 does not fit an integer).
+ * `line_no` orders them; the line being filled is last. plpgsql, so that its plans are cached
+ * (a SQL function with its own search_path is planned again on every call).
  */
 create function private.cart_lines(p_conversation uuid)
 returns table (
   line_no integer, product_id uuid, name text, variant jsonb, quantity integer, unit_price integer,
-  line_total integer, is_active boolean, stock integer
+  line_total bigint, is_active boolean, stock integer
 )
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select l.line_no, p.id, p.name, l.variant, l.quantity, p.price, p.price * l.quantity, p.is_active, p.stock
+begin
+  return query
+  select l.line_no, p.id, p.name, l.variant, l.quantity, p.price, p.price::bigint * l.quantity, p.is_active, p.stock
   from public.botlive_cart_lines l
   join public.products p on p.id = l.product_id
   where l.conversation_id = p_conversation
   union all
-  select 51, p.id, p.name, d.variant, d.quantity, p.price, p.price * d.quantity, p.is_active, p.stock
+  select 51, p.id, p.name, d.variant, d.quantity, p.price, p.price::bigint * d.quantity, p.is_active, p.stock
   from public.botlive_drafts d
   join public.products p on p.id = d.product_id
   where d.conversation_id = p_conversation
-  order by 1
+  order by 1;
+end;
 $$;
 revoke all on function private.cart_lines(uuid) from public;
 -- Invoker: botlive_begin_turn (as service_role) and the dashboard (as a member, under RLS) read
@@ -121,7 +126,7 @@ stable
 set search_path = ''
 as $$
   select
-    (select (select sum(l.line_total) from private.cart_lines(p_conversation) l)::integer + z.fee
+    (select least((select sum(l.line_total) from private.cart_lines(p_conversation) l) + z.fee, 2147483647)::integer
        from public.botlive_drafts d
        join public.delivery_zones z on z.id = d.delivery_zone_id
       where d.conversation_id = p_conversation
@@ -803,6 +808,10 @@ begin
     select p_conversation, e.n::integer, v_company, (e.l ->> 'product_id')::uuid, coalesce(e.l -> 'variant', '{}'),
       (e.l ->> 'quantity')::integer
     from jsonb_array_elements(p_draft -> 'lines') with ordinality as e (l, n);
+  end if;
+  -- What no live order costs (and what an integer total always holds).
+  if (select coalesce(sum(l.line_total), 0) from private.cart_lines(p_conversation) l) > 100000000 then
+    raise exception 'botlive_save_draft: a cart is at most 100 000 000 FCFA' using errcode = '22023';
   end if;
   return v_row;
 end;

@@ -206,7 +206,7 @@ $$;
  * zone's fee) less the proofs already counted, computed here; it expires with the cart's hold
  * (else the shop's hold time from now). An open intent of the same amount is returned again
  * (no second checkout), one of another amount (the cart changed) expires.
- * Returns { status: created | existing | no_account | incomplete | nothing_due, intent?, amount? }.
+ * Returns { status: created | existing | no_account | incomplete | nothing_due | too_large, intent?, amount? }.
  */
 create function public.payment_open_intent(p_company text, p_conversation uuid, p_provider text default null)
 returns jsonb
@@ -243,6 +243,10 @@ begin
   end if;
   if v_required - v_paid <= 0 then
     return pg_catalog.jsonb_build_object('status', 'nothing_due');
+  end if;
+  if v_required - v_paid > 100000000 then
+    -- No checkout takes it (nor any live order costs it): the shop deals with it.
+    return pg_catalog.jsonb_build_object('status', 'too_large', 'amount', v_required - v_paid);
   end if;
   select * into v_intent from public.payment_intents i
   where i.conversation_id = p_conversation and i.account_id = v_account.id and i.state in ('awaiting', 'pending')

@@ -452,3 +452,30 @@ Deno.test({
       assert.equal(lines, 2, "two earlier lines in the database, the third is the one being filled");
     }),
 });
+
+Deno.test({
+  name:
+    "cart: past 100 000 000 FCFA (30 000 000 × 4; 30 000 000 × 100 would not even fit an integer) the customer is told, nothing is kept and no raw error escapes; the SQL refuses it too",
+  ignore,
+  fn: () =>
+    withPayments("wave", async ({ shop }) => {
+      await shop.db
+        .sql`insert into public.products (company_id, name, price, stock) values (${shop.id}, 'Parure en or', 30000000, null)`;
+      const c = `big-${crypto.randomUUID()}`;
+      const one = await shop.say(c, "une parure en or");
+      assert.equal(one.order_state.items?.[0]?.line_total, 30_000_000);
+      const many = await shop.say(c, "finalement j'en veux 4");
+      assert.match(many.reply, /ne peut pas dépasser 100 000 000 FCFA/);
+      assert.equal(many.order_state.items?.[0]?.quantity, 1, "the earlier quantity kept");
+      const [conversation] = await shop.db
+        .sql`select id::text from public.conversations where external_id = ${c}`;
+      await assert.rejects(
+        shop.db.asService((tx) =>
+          tx`select public.botlive_save_draft(${shop.slug}, ${conversation.id}::uuid, ${
+            tx.json({ quantity: 100 })
+          })`
+        ),
+        /a cart is at most 100 000 000 FCFA/,
+      );
+    }),
+});

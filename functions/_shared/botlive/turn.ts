@@ -22,6 +22,7 @@ import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types
 import { words } from "./catalog.ts";
 import { invalidPhoneMessage, timeZoneOf } from "./country.ts";
 import {
+  cartItems,
   type Catalog,
   describeCart,
   describeItem,
@@ -67,6 +68,9 @@ function clock(iso: string, timeZone: string): string {
   )
     .replace(":", "h");
 }
+
+/** The largest cart, in FCFA (as payments and botlive_save_draft hold it). */
+const MAX_CART = 100_000_000;
 
 const PROVIDER_NAMES = {
   wave: "Wave",
@@ -320,6 +324,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
 
     // The slots: corrections replace, a new product resets its variant; « et aussi … » adds one
     // (« la robe en M et aussi un sac noir »: each part read on its own, in order).
+    const problemsBefore: string[] = [];
     const adds = addsArticle(text);
     const named = adds
       ? splitArticles(text).map((part) => extractOffline(part, context)).filter((read) =>
@@ -353,8 +358,16 @@ export function createBotliveTurn(deps: BotliveDeps) {
         };
       }
     }
+    // What no live order costs (the SQL refuses it too): the change is not kept.
+    if (cartItems(merged.draft, catalog).reduce((sum, i) => sum + i.line_total, 0) > MAX_CART) {
+      merged = { draft, changed: false, ambiguous: [], acknowledged: [], pushed: false };
+      extraction.unknownProduct = undefined;
+      problemsBefore.push(
+        `Une commande ne peut pas dépasser ${xof(MAX_CART)} : dites-moi une quantité plus petite.`,
+      );
+    }
     const next = merged.draft;
-    const problems: string[] = [];
+    const problems: string[] = [...problemsBefore];
     if (extraction.invalidPhone) {
       problems.push(invalidPhoneMessage(extraction.invalidPhone, begun.country));
     }

@@ -41,7 +41,7 @@ export type CheckoutLink =
     provider: ProviderName;
     intentId: string;
   }
-  | { status: "no_account" | "incomplete" | "nothing_due" | "unavailable"; amount?: number };
+  | { status: "no_account" | "incomplete" | "nothing_due" | "too_large" | "unavailable"; amount?: number };
 
 export type WebhookOutcome = { status: string; state?: string };
 
