@@ -294,6 +294,65 @@ export type Database = {
           },
         ]
       }
+      botlive_cart_lines: {
+        Row: {
+          company_id: string
+          conversation_id: string
+          created_at: string
+          line_no: number
+          product_id: string
+          quantity: number
+          variant: NonNullable<Json>
+        }
+        Insert: {
+          company_id: string
+          conversation_id: string
+          created_at?: string
+          line_no: number
+          product_id: string
+          quantity: number
+          variant?: NonNullable<Json>
+        }
+        Update: {
+          company_id?: string
+          conversation_id?: string
+          created_at?: string
+          line_no?: number
+          product_id?: string
+          quantity?: number
+          variant?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "botlive_cart_lines_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_cart_lines_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "botlive_cart_lines_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "botlive_drafts"
+            referencedColumns: ["conversation_id"]
+          },
+          {
+            foreignKeyName: "botlive_cart_lines_product_id_fkey"
+            columns: ["product_id"]
+            isOneToOne: false
+            referencedRelation: "products"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       botlive_drafts: {
         Row: {
           asked: string | null
@@ -375,6 +434,144 @@ export type Database = {
           },
           {
             foreignKeyName: "botlive_drafts_product_id_fkey"
+            columns: ["product_id"]
+            isOneToOne: false
+            referencedRelation: "products"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      botlive_holds: {
+        Row: {
+          company_id: string
+          conversation_id: string
+          created_at: string
+          expires_at: string
+          product_id: string
+          quantity: number
+          reminded_at: string | null
+        }
+        Insert: {
+          company_id: string
+          conversation_id: string
+          created_at?: string
+          expires_at: string
+          product_id: string
+          quantity: number
+          reminded_at?: string | null
+        }
+        Update: {
+          company_id?: string
+          conversation_id?: string
+          created_at?: string
+          expires_at?: string
+          product_id?: string
+          quantity?: number
+          reminded_at?: string | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "botlive_holds_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_holds_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "botlive_holds_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_holds_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_holds_product_id_fkey"
+            columns: ["product_id"]
+            isOneToOne: false
+            referencedRelation: "products"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      botlive_waitlist: {
+        Row: {
+          company_id: string
+          conversation_id: string
+          created_at: string
+          id: number
+          offered_at: string | null
+          product_id: string
+          quantity: number
+          status: string
+          variant: NonNullable<Json>
+        }
+        Insert: {
+          company_id: string
+          conversation_id: string
+          created_at?: string
+          id?: never
+          offered_at?: string | null
+          product_id: string
+          quantity: number
+          status?: string
+          variant?: NonNullable<Json>
+        }
+        Update: {
+          company_id?: string
+          conversation_id?: string
+          created_at?: string
+          id?: never
+          offered_at?: string | null
+          product_id?: string
+          quantity?: number
+          status?: string
+          variant?: NonNullable<Json>
+        }
+        Relationships: [
+          {
+            foreignKeyName: "botlive_waitlist_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_waitlist_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "botlive_waitlist_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_waitlist_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "botlive_waitlist_product_id_fkey"
             columns: ["product_id"]
             isOneToOne: false
             referencedRelation: "products"
@@ -809,6 +1006,7 @@ export type Database = {
       }
       companies: {
         Row: {
+          botlive_hold_minutes: number
           country: string | null
           created_at: string
           id: string
@@ -822,6 +1020,7 @@ export type Database = {
           vat_exempt: boolean
         }
         Insert: {
+          botlive_hold_minutes?: number
           country?: string | null
           created_at?: string
           id?: string
@@ -835,6 +1034,7 @@ export type Database = {
           vat_exempt?: boolean
         }
         Update: {
+          botlive_hold_minutes?: number
           country?: string | null
           created_at?: string
           id?: string
@@ -1718,6 +1918,221 @@ export type Database = {
           },
         ]
       }
+      payment_accounts: {
+        Row: {
+          company_id: string
+          created_at: string
+          id: string
+          is_active: boolean
+          provider: string
+          updated_at: string
+        }
+        Insert: {
+          company_id: string
+          created_at?: string
+          id?: string
+          is_active?: boolean
+          provider: string
+          updated_at?: string
+        }
+        Update: {
+          company_id?: string
+          created_at?: string
+          id?: string
+          is_active?: boolean
+          provider?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "payment_accounts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_accounts_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      payment_events: {
+        Row: {
+          amount: number | null
+          company_id: string
+          event_id: string
+          id: number
+          intent_id: string | null
+          kind: string
+          outcome: string
+          provider: string
+          received_at: string
+        }
+        Insert: {
+          amount?: number | null
+          company_id: string
+          event_id: string
+          id?: never
+          intent_id?: string | null
+          kind: string
+          outcome: string
+          provider: string
+          received_at?: string
+        }
+        Update: {
+          amount?: number | null
+          company_id?: string
+          event_id?: string
+          id?: never
+          intent_id?: string | null
+          kind?: string
+          outcome?: string
+          provider?: string
+          received_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "payment_events_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_events_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "payment_events_intent_id_fkey"
+            columns: ["intent_id"]
+            isOneToOne: false
+            referencedRelation: "payment_intents"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      payment_intents: {
+        Row: {
+          account_id: string
+          amount: number
+          checkout_url: string | null
+          company_id: string
+          confirmed_by: string | null
+          conversation_id: string | null
+          created_at: string
+          expires_at: string
+          id: string
+          notif_token: string | null
+          order_id: string | null
+          paid_amount: number | null
+          paid_at: string | null
+          payer_phone: string | null
+          provider: string
+          provider_ref: string | null
+          reconcile_issue: string | null
+          reconciled_at: string | null
+          state: string
+          transaction_id: string | null
+          updated_at: string
+        }
+        Insert: {
+          account_id: string
+          amount: number
+          checkout_url?: string | null
+          company_id: string
+          confirmed_by?: string | null
+          conversation_id?: string | null
+          created_at?: string
+          expires_at: string
+          id?: string
+          notif_token?: string | null
+          order_id?: string | null
+          paid_amount?: number | null
+          paid_at?: string | null
+          payer_phone?: string | null
+          provider: string
+          provider_ref?: string | null
+          reconcile_issue?: string | null
+          reconciled_at?: string | null
+          state?: string
+          transaction_id?: string | null
+          updated_at?: string
+        }
+        Update: {
+          account_id?: string
+          amount?: number
+          checkout_url?: string | null
+          company_id?: string
+          confirmed_by?: string | null
+          conversation_id?: string | null
+          created_at?: string
+          expires_at?: string
+          id?: string
+          notif_token?: string | null
+          order_id?: string | null
+          paid_amount?: number | null
+          paid_at?: string | null
+          payer_phone?: string | null
+          provider?: string
+          provider_ref?: string | null
+          reconcile_issue?: string | null
+          reconciled_at?: string | null
+          state?: string
+          transaction_id?: string | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "payment_intents_account_id_fkey"
+            columns: ["account_id"]
+            isOneToOne: false
+            referencedRelation: "payment_accounts"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_intents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_intents_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "payment_intents_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_intents_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payment_intents_order_id_fkey"
+            columns: ["order_id"]
+            isOneToOne: false
+            referencedRelation: "orders"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       payments: {
         Row: {
           amount: number
@@ -1726,6 +2141,7 @@ export type Database = {
           created_at: string
           detected_amount: number | null
           id: string
+          intent_id: string | null
           method: string
           note: string | null
           order_id: string | null
@@ -1748,6 +2164,7 @@ export type Database = {
           created_at?: string
           detected_amount?: number | null
           id?: string
+          intent_id?: string | null
           method: string
           note?: string | null
           order_id?: string | null
@@ -1770,6 +2187,7 @@ export type Database = {
           created_at?: string
           detected_amount?: number | null
           id?: string
+          intent_id?: string | null
           method?: string
           note?: string | null
           order_id?: string | null
@@ -1812,6 +2230,13 @@ export type Database = {
             columns: ["conversation_id"]
             isOneToOne: false
             referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "payments_intent_id_fkey"
+            columns: ["intent_id"]
+            isOneToOne: false
+            referencedRelation: "payment_intents"
             referencedColumns: ["id"]
           },
           {
@@ -2348,6 +2773,7 @@ export type Database = {
         Args: { p_company: string; p_conversation: string }
         Returns: boolean
       }
+      botlive_cart_board: { Args: { p_company: string }; Returns: Json }
       botlive_dashboard: {
         Args: {
           p_activity_limit?: number
@@ -2356,6 +2782,7 @@ export type Database = {
         }
         Returns: Json
       }
+      botlive_expire_holds: { Args: Record<PropertyKey, never>; Returns: Json }
       botlive_finish_turn: {
         Args: {
           p_company: string
@@ -2365,6 +2792,10 @@ export type Database = {
           p_reply: string
         }
         Returns: string
+      }
+      botlive_hold_cart: {
+        Args: { p_company: string; p_conversation: string }
+        Returns: Json
       }
       botlive_import_catalog: {
         Args: {
@@ -2376,8 +2807,22 @@ export type Database = {
         }
         Returns: Json
       }
+      botlive_join_waitlist: {
+        Args: {
+          p_company: string
+          p_conversation: string
+          p_product: string
+          p_quantity?: number
+          p_variant?: Json
+        }
+        Returns: Json
+      }
       botlive_place_order: {
         Args: { p_company: string; p_conversation: string; p_session?: string }
+        Returns: Json
+      }
+      botlive_push_line: {
+        Args: { p_company: string; p_conversation: string }
         Returns: Json
       }
       botlive_record_payment: {
@@ -2776,6 +3221,146 @@ export type Database = {
         }
         Returns: string
       }
+      payment_account: { Args: { p_account: string }; Returns: Json }
+      payment_apply: {
+        Args: {
+          p_account: string
+          p_amount?: number
+          p_client_reference?: string
+          p_confirmed_by?: string
+          p_event_id: string
+          p_kind: string
+          p_payer?: string
+          p_provider_ref?: string
+          p_state: string
+          p_transaction_id?: string
+        }
+        Returns: Json
+      }
+      payment_expire_intents: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
+      payment_intent_by_notif_token: {
+        Args: { p_account: string; p_token: string }
+        Returns: {
+          account_id: string
+          amount: number
+          checkout_url: string | null
+          company_id: string
+          confirmed_by: string | null
+          conversation_id: string | null
+          created_at: string
+          expires_at: string
+          id: string
+          notif_token: string | null
+          order_id: string | null
+          paid_amount: number | null
+          paid_at: string | null
+          payer_phone: string | null
+          provider: string
+          provider_ref: string | null
+          reconcile_issue: string | null
+          reconciled_at: string | null
+          state: string
+          transaction_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "payment_intents"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      payment_match_received: {
+        Args: {
+          p_account: string
+          p_amount: number
+          p_event_id: string
+          p_payer: string
+          p_transaction_id: string
+        }
+        Returns: Json
+      }
+      payment_open_intent: {
+        Args: { p_company: string; p_conversation: string; p_provider?: string }
+        Returns: Json
+      }
+      payment_reconcile_due: {
+        Args: { p_limit?: number }
+        Returns: {
+          account_id: string
+          amount: number
+          checkout_url: string | null
+          company_id: string
+          confirmed_by: string | null
+          conversation_id: string | null
+          created_at: string
+          expires_at: string
+          id: string
+          notif_token: string | null
+          order_id: string | null
+          paid_amount: number | null
+          paid_at: string | null
+          payer_phone: string | null
+          provider: string
+          provider_ref: string | null
+          reconcile_issue: string | null
+          reconciled_at: string | null
+          state: string
+          transaction_id: string | null
+          updated_at: string
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "payment_intents"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      payment_reconciled: {
+        Args: { p_intent: string; p_issue?: string }
+        Returns: undefined
+      }
+      payment_set_checkout: {
+        Args: {
+          p_expires_at?: string
+          p_intent: string
+          p_notif_token?: string
+          p_provider_ref: string
+          p_url: string
+        }
+        Returns: {
+          account_id: string
+          amount: number
+          checkout_url: string | null
+          company_id: string
+          confirmed_by: string | null
+          conversation_id: string | null
+          created_at: string
+          expires_at: string
+          id: string
+          notif_token: string | null
+          order_id: string | null
+          paid_amount: number | null
+          paid_at: string | null
+          payer_phone: string | null
+          provider: string
+          provider_ref: string | null
+          reconcile_issue: string | null
+          reconciled_at: string | null
+          state: string
+          transaction_id: string | null
+          updated_at: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "payment_intents"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       peek_rate_limit: {
         Args: {
           p_key: string
@@ -2805,6 +3390,15 @@ export type Database = {
           p_template_language?: string
           p_template_name?: string
           p_verify_token?: string
+        }
+        Returns: string
+      }
+      set_payment_account: {
+        Args: {
+          p_active?: boolean
+          p_company: string
+          p_credentials: Json
+          p_provider: string
         }
         Returns: string
       }
