@@ -15,7 +15,7 @@ grant update (botlive_hold_minutes) on public.companies to authenticated;
 /** The lines of a cart before the one being filled, in the order the customer asked for them. */
 create table public.botlive_cart_lines (
   conversation_id uuid not null references public.botlive_drafts (conversation_id) on delete cascade,
-  line_no integer not null constraint botlive_cart_lines_line_no_range check (line_no between 1 and 50),
+  line_no integer not null constraint botlive_cart_lines_line_no_positive check (line_no >= 1),
   company_id uuid not null references public.companies (id) on delete cascade,
   product_id uuid not null references public.products (id) on delete cascade,
   variant jsonb not null default '{}' constraint botlive_cart_lines_variant_object check (jsonb_typeof(variant) = 'object'),
@@ -102,7 +102,7 @@ begin
   join public.products p on p.id = l.product_id
   where l.conversation_id = p_conversation
   union all
-  select 51, p.id, p.name, d.variant, d.quantity, p.price, p.price::bigint * d.quantity, p.is_active, p.stock
+  select 2147483647, p.id, p.name, d.variant, d.quantity, p.price, p.price::bigint * d.quantity, p.is_active, p.stock
   from public.botlive_drafts d
   join public.products p on p.id = d.product_id
   where d.conversation_id = p_conversation
@@ -162,7 +162,8 @@ begin
     update public.botlive_cart_lines l set quantity = least(l.quantity + v_draft.quantity, 100)
     where l.conversation_id = p_conversation and l.product_id = v_draft.product_id and l.variant = v_draft.variant;
     if not found then
-      if (select count(*) from public.botlive_cart_lines l where l.conversation_id = p_conversation) >= 20 then
+      -- The cart's articles, the one being filled included, are at most 20.
+      if (select count(*) from private.cart_lines(p_conversation)) > 20 then
         raise exception 'botlive_push_line: a cart holds at most 20 articles' using errcode = '22023';
       end if;
       insert into public.botlive_cart_lines (conversation_id, line_no, company_id, product_id, variant, quantity)
@@ -241,9 +242,13 @@ $$;
 
 /**
  * Serves a product's waitlist from its stock, first in line first: each waiting customer whose
- * quantity the stock covers gets it held for her (the shop's hold time), the article put back
- * in her cart, and a message; the first one it does not cover stops the line (nobody behind her
- * passes her). Returns how many were served. The caller holds the product's row lock.
+ * quantity the stock covers gets it held for her (the shop's hold time, or what is left of her
+ * cart's), the article in her cart, and a message; the first one it does not cover stops the
+ * line (nobody behind her passes her). Her conversation is taken with SKIP LOCKED — the caller
+ * holds the product, and every other path locks a conversation before its products — so a
+ * customer busy with her own turn is not waited for: the line stops there, and the holds' clock
+ * (every minute) serves it again. Never raises for her sake (a full cart takes the line anyway).
+ * Returns how many were served.
  */
 create function private.botlive_serve_waitlist(p_product uuid)
 returns integer
@@ -256,27 +261,31 @@ declare
   v_wait public.botlive_waitlist;
   v_served integer := 0;
   v_expires timestamptz;
+  v_zone text;
 begin
   select * into v_product from public.products p where p.id = p_product for update;
   if not found or not v_product.is_active then
     return 0;
   end if;
+  select private.botlive_time_zone(c.country) into v_zone from public.companies c where c.id = v_product.company_id;
   for v_wait in
     select * from public.botlive_waitlist w where w.product_id = p_product and w.status = 'waiting'
-    order by w.id for update
+    order by w.id
   loop
     exit when v_product.stock is not null and v_product.stock < v_wait.quantity;
+    perform 1 from public.conversations c where c.id = v_wait.conversation_id for no key update skip locked;
+    exit when not found;
     -- Her cart has the article (still, or again: a new draft if she had none).
     insert into public.botlive_drafts (conversation_id, company_id) values (v_wait.conversation_id, v_wait.company_id)
     on conflict (conversation_id) do nothing;
     if not exists (select 1 from private.cart_lines(v_wait.conversation_id) l where l.product_id = p_product) then
-      if exists (select 1 from public.botlive_drafts d where d.conversation_id = v_wait.conversation_id and d.product_id is not null) then
-        perform public.botlive_push_line(v_wait.company_id::text, v_wait.conversation_id);
-      end if;
-      update public.botlive_drafts d set product_id = p_product, variant = v_wait.variant, quantity = v_wait.quantity
-      where d.conversation_id = v_wait.conversation_id;
+      insert into public.botlive_cart_lines (conversation_id, line_no, company_id, product_id, variant, quantity)
+      values (v_wait.conversation_id,
+        coalesce((select max(l.line_no) from public.botlive_cart_lines l where l.conversation_id = v_wait.conversation_id), 0) + 1,
+        v_wait.company_id, p_product, v_wait.variant, v_wait.quantity);
     end if;
-    select coalesce(min(h.expires_at), now() + make_interval(mins => c.botlive_hold_minutes)) into v_expires
+    select coalesce(min(h.expires_at) filter (where h.expires_at > now()), now() + make_interval(mins => c.botlive_hold_minutes))
+      into v_expires
     from public.companies c left join public.botlive_holds h on h.conversation_id = v_wait.conversation_id
     where c.id = v_wait.company_id group by c.botlive_hold_minutes;
     if v_product.stock is not null then
@@ -289,12 +298,11 @@ begin
     update public.botlive_waitlist w set status = 'offered', offered_at = now() where w.id = v_wait.id;
     perform private.botlive_notify(v_wait.conversation_id, 'waitlist_served', pg_catalog.format(
       'Bonne nouvelle : %s est de nouveau disponible et je vous l''ai réservé jusqu''à %s. Envoyez votre paiement pour confirmer !',
-      private.product_quantity_text(v_product.name, v_wait.quantity),
-      to_char(v_expires at time zone (select private.botlive_time_zone(c.country) from public.companies c where c.id = v_wait.company_id), 'HH24"h"MI')));
+      private.product_quantity_text(v_product.name, v_wait.quantity), to_char(v_expires at time zone v_zone, 'HH24"h"MI')));
     perform public.log_activity(v_wait.company_id::text, 'waitlist.served',
       'File d''attente : ' || v_product.name || ' réservé',
       pg_catalog.format('%s réservé pour un client en attente, jusqu''à %s.',
-        private.product_quantity_text(v_product.name, v_wait.quantity), to_char(v_expires, 'HH24:MI')),
+        private.product_quantity_text(v_product.name, v_wait.quantity), to_char(v_expires at time zone v_zone, 'HH24:MI')),
       'info', pg_catalog.jsonb_build_object('product_id', p_product, 'quantity', v_wait.quantity, 'produit', v_product.name),
       v_wait.conversation_id);
     v_served := v_served + 1;
@@ -399,6 +407,21 @@ end;
 $$;
 revoke all on function private.release_holds(uuid, uuid[]) from public;
 
+/** Whether customers other than this conversation wait in p_product's line before it. */
+create function private.waiting_ahead(p_product uuid, p_conversation uuid)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.botlive_waitlist w
+    where w.product_id = p_product and w.status = 'waiting' and w.conversation_id <> p_conversation
+      and w.id < coalesce((select m.id from public.botlive_waitlist m where m.product_id = p_product
+        and m.conversation_id = p_conversation and m.status = 'waiting'), 9223372036854775807))
+$$;
+revoke all on function private.waiting_ahead(uuid, uuid) from public;
+
 /** Locks the products a conversation holds or has in its cart, in id order (as every cart does). */
 create function private.lock_cart_products(p_conversation uuid)
 returns void
@@ -452,9 +475,13 @@ begin
   -- Every product it holds or wants, locked in id order before anything changes (no deadlock
   -- between two carts); articles no longer in the cart go back first.
   perform private.lock_cart_products(p_conversation);
+  -- Holds whose time is up (the clock has not run yet) go back too: a new hold gets a new time.
   perform private.release_holds(p_conversation, array(
     select h.product_id from public.botlive_holds h where h.conversation_id = p_conversation
-    except select l.product_id from private.cart_lines(p_conversation) l));
+      and h.expires_at <= now()
+    union
+    (select h.product_id from public.botlive_holds h where h.conversation_id = p_conversation
+     except select l.product_id from private.cart_lines(p_conversation) l)));
   select coalesce(min(h.expires_at), now() + make_interval(mins => v_minutes)) into v_expires
   from public.botlive_holds h where h.conversation_id = p_conversation;
   for v_line in
@@ -464,8 +491,10 @@ begin
     select coalesce(sum(h.quantity), 0)::integer into v_held from public.botlive_holds h
     where h.conversation_id = p_conversation and h.product_id = v_line.product_id;
     v_delta := v_line.quantity - v_held;
+    -- Sold out for her: not enough stock, or customers in line before her (nobody passes them).
     if exists (select 1 from public.products p where p.id = v_line.product_id
-               and (not p.is_active or (p.stock is not null and p.stock < v_delta))) then
+               and (not p.is_active or (p.stock is not null and v_delta > 0
+                 and (p.stock < v_delta or private.waiting_ahead(p.id, p_conversation))))) then
       v_place := null;
       if v_held = 0 then
         -- Nothing of it held yet: she takes a place in its line (the article stays in her cart
@@ -489,6 +518,9 @@ begin
         on conflict (conversation_id, product_id) do update set quantity = excluded.quantity;
       end if;
       update public.products p set stock = p.stock - v_delta where p.id = v_line.product_id;
+      -- Her own place in its line, if she had one, is served.
+      update public.botlive_waitlist w set status = 'offered', offered_at = now()
+      where w.product_id = v_line.product_id and w.conversation_id = p_conversation and w.status = 'waiting';
     end if;
   end loop;
   return pg_catalog.jsonb_build_object(
@@ -505,10 +537,15 @@ revoke all on function public.botlive_hold_cart(text, uuid) from public;
 grant execute on function public.botlive_hold_cart(text, uuid) to service_role;
 
 /**
- * The holds' clock (pg_cron, every minute): a reminder to each customer whose hold ends within
- * five minutes (once), then every hold past its time released — stock back, the waitlist served,
- * the customer told, her open payment intents expired. A cart whose order was placed holds
- * nothing. Returns { reminded, released }.
+ * The holds' clock (pg_cron, every minute), one conversation at a time, each taken first (as
+ * every Botlive step takes it) with SKIP LOCKED — one busy with its own turn is left for the
+ * next minute, and nothing here waits on a customer: a reminder to each customer whose hold
+ * ends within five minutes (once), every hold past its time released (stock back, the waitlist
+ * served, the customer told); then the lines of products with stock again are served (those a
+ * busy customer held up). Products are taken with NOWAIT / SKIP LOCKED too: the clock never
+ * waits, so it never deadlocks with a turn. Checkouts expire by their own job
+ * (payment_expire_intents).
+ * Returns { reminded, released, served }.
  */
 create function public.botlive_expire_holds()
 returns jsonb
@@ -519,46 +556,70 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_conversation uuid;
+  v_due record;
   v_reminded integer := 0;
   v_released integer := 0;
+  v_served integer := 0;
   v_items jsonb;
-  v_company uuid;
+  v_product uuid;
 begin
-  for v_conversation in
-    update public.botlive_holds h set reminded_at = now()
-    where h.reminded_at is null and h.expires_at > now() and h.expires_at <= now() + interval '5 minutes'
-      and not exists (select 1 from public.botlive_holds o where o.conversation_id = h.conversation_id
-        and o.product_id < h.product_id and o.reminded_at is null and o.expires_at <= now() + interval '5 minutes')
-    returning h.conversation_id
+  for v_due in
+    select h.conversation_id, h.company_id, min(h.expires_at) as expires_at, bool_and(h.reminded_at is null) as unreminded
+    from public.botlive_holds h
+    where h.expires_at <= now() or (h.reminded_at is null and h.expires_at <= now() + interval '5 minutes')
+    group by h.conversation_id, h.company_id
+    order by min(h.expires_at)
   loop
-    perform private.botlive_notify(v_conversation, 'hold_reminder',
-      'Votre réservation se termine dans quelques minutes : envoyez votre paiement pour la garder.');
-    v_reminded := v_reminded + 1;
-  end loop;
-  update public.botlive_holds h set reminded_at = now() where h.reminded_at is null and h.expires_at <= now() + interval '5 minutes';
-  for v_conversation, v_company in
-    select distinct h.conversation_id, h.company_id from public.botlive_holds h where h.expires_at <= now()
-  loop
-    perform 1 from public.conversations c where c.id = v_conversation for no key update;
-    v_items := private.release_holds(v_conversation);
+    perform 1 from public.conversations c where c.id = v_due.conversation_id for no key update skip locked;
+    continue when not found;
+    if v_due.expires_at > now() then
+      update public.botlive_holds h set reminded_at = now()
+      where h.conversation_id = v_due.conversation_id and h.reminded_at is null;
+      if found then
+        perform private.botlive_notify(v_due.conversation_id, 'hold_reminder',
+          'Votre réservation se termine dans quelques minutes : envoyez votre paiement pour la garder.');
+        v_reminded := v_reminded + 1;
+      end if;
+      continue;
+    end if;
+    begin
+      -- Its products without waiting (a turn may hold one): busy, it is left for the next minute.
+      perform 1 from public.products p
+      where p.id in (select h.product_id from public.botlive_holds h where h.conversation_id = v_due.conversation_id)
+      order by p.id for update nowait;
+      v_items := private.release_holds(v_due.conversation_id,
+        array(select h.product_id from public.botlive_holds h where h.conversation_id = v_due.conversation_id
+                and h.expires_at <= now()));
+    exception when lock_not_available then
+      continue;
+    end;
     if jsonb_array_length(v_items) > 0 then
-      perform private.botlive_notify(v_conversation, 'hold_expired',
+      perform private.botlive_notify(v_due.conversation_id, 'hold_expired',
         'Votre réservation a expiré et l''article est remis en vente. Écrivez-moi si vous le voulez toujours.');
-      perform public.log_activity(v_company::text, 'hold.expired', 'Réservation expirée',
+      perform public.log_activity(v_due.company_id::text, 'hold.expired', 'Réservation expirée',
         (select string_agg(private.product_quantity_text(i ->> 'name', (i ->> 'quantity')::integer), ', ')
            from jsonb_array_elements(v_items) i) || ' remis en vente.',
-        'info', pg_catalog.jsonb_build_object('released', v_items), v_conversation);
+        'info', pg_catalog.jsonb_build_object('released', v_items), v_due.conversation_id);
       v_released := v_released + 1;
     end if;
   end loop;
-  return pg_catalog.jsonb_build_object('reminded', v_reminded, 'released', v_released);
+  for v_product in
+    select distinct w.product_id from public.botlive_waitlist w join public.products p on p.id = w.product_id
+    where w.status = 'waiting' and p.is_active and (p.stock is null or p.stock > 0)
+    order by w.product_id
+  loop
+    perform 1 from public.products p where p.id = v_product for update skip locked;
+    if found then
+      v_served := v_served + private.botlive_serve_waitlist(v_product);
+    end if;
+  end loop;
+  return pg_catalog.jsonb_build_object('reminded', v_reminded, 'released', v_released, 'served', v_served);
 end;
 $$;
 revoke all on function public.botlive_expire_holds() from public;
 grant execute on function public.botlive_expire_holds() to service_role;
 
-select cron.schedule('botlive-expire-holds', '* * * * *', 'select public.botlive_expire_holds()');
+select cron.schedule('comptoir-botlive-expire-holds', '* * * * *', 'select public.botlive_expire_holds()');
 
 /**
  * Turns the conversation's complete cart, whose proofs cover the amount due, into an order,
@@ -617,7 +678,8 @@ begin
   from (select c.product_id, sum(c.quantity)::integer as quantity from private.cart_lines(p_conversation) c group by c.product_id) l
   join public.products p on p.id = l.product_id
   left join public.botlive_holds h on h.conversation_id = p_conversation and h.product_id = l.product_id
-  where not p.is_active or (p.stock is not null and p.stock + coalesce(h.quantity, 0) < l.quantity)
+  where not p.is_active or (p.stock is not null and l.quantity > coalesce(h.quantity, 0)
+    and (p.stock + coalesce(h.quantity, 0) < l.quantity or private.waiting_ahead(p.id, p_conversation)))
   order by l.product_id
   limit 1;
   if found then
@@ -808,6 +870,9 @@ begin
     select p_conversation, e.n::integer, v_company, (e.l ->> 'product_id')::uuid, coalesce(e.l -> 'variant', '{}'),
       (e.l ->> 'quantity')::integer
     from jsonb_array_elements(p_draft -> 'lines') with ordinality as e (l, n);
+  end if;
+  if (select count(*) from private.cart_lines(p_conversation)) > 20 then
+    raise exception 'botlive_save_draft: a cart holds at most 20 articles' using errcode = '22023';
   end if;
   -- What no live order costs (and what an integer total always holds).
   if (select coalesce(sum(l.line_total), 0) from private.cart_lines(p_conversation) l) > 100000000 then

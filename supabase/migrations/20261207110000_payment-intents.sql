@@ -41,10 +41,15 @@ create table public.payment_intents (
   checkout_url text constraint payment_intents_checkout_url_length check (length(checkout_url) between 1 and 2000),
   -- Orange Money's notification token (its notifications are matched by it, then confirmed).
   notif_token text constraint payment_intents_notif_token_length check (length(notif_token) between 1 and 300),
+  -- The customer's number as her channel proved it (WhatsApp's sender), never one she typed.
   payer_phone text constraint payment_intents_payer_phone_format check (payer_phone ~ '^\+[1-9][0-9]{6,14}$'),
   transaction_id text constraint payment_intents_transaction_id_length check (length(transaction_id) between 1 and 300),
   paid_amount integer constraint payment_intents_paid_amount_range check (paid_amount between 1 and 100000000),
   confirmed_by text constraint payment_intents_confirmed_by_valid check (confirmed_by in ('signed_event', 'status_call')),
+  -- One turn creates the provider's session (two turns of one cart at once: one session).
+  checkout_claimed_at timestamptz,
+  -- Paid back through the provider (a whole session, once).
+  refunded_at timestamptz,
   expires_at timestamptz not null,
   paid_at timestamptz,
   reconciled_at timestamptz,
@@ -137,7 +142,7 @@ declare
   v_missing text;
   v_id uuid;
 begin
-  if not private.is_member(v_company, 'admin') then
+  if v_company is null or ((select auth.role()) is distinct from 'service_role' and not private.is_member(v_company, 'admin')) then
     raise exception 'set_payment_account: only an admin of company % sets its payment accounts', p_company
       using errcode = '42501';
   end if;
@@ -156,7 +161,8 @@ begin
       using errcode = '22023';
   end if;
   if exists (select 1 from jsonb_each(p_credentials) e
-             where e.key <> all (v_keys || array['country']) or jsonb_typeof(e.value) <> 'string'
+             where e.key <> all (v_keys || case when p_provider = 'orange_money' then array['country'] else '{}' end)
+               or jsonb_typeof(e.value) <> 'string'
                or length(e.value #>> '{}') > 500) then
     raise exception 'set_payment_account: % takes only %', p_provider, array_to_string(v_keys, ', ')
       using errcode = '22023';
@@ -224,6 +230,7 @@ declare
   v_intent public.payment_intents;
   v_expires timestamptz;
   v_phone text;
+  v_payer text;
 begin
   perform 1 from public.conversations c where c.id = p_conversation and c.company_id = v_company for no key update;
   if not found then
@@ -238,6 +245,10 @@ begin
   end if;
   select a.required, a.paid into v_required, v_paid from private.draft_amounts(p_conversation) a;
   select d.phone into v_phone from public.botlive_drafts d where d.conversation_id = p_conversation;
+  -- The number the messaging integration vouches for (WhatsApp's sender), not the one typed.
+  select m.metadata -> 'customer' ->> 'phone' into v_payer from public.messages m
+  where m.conversation_id = p_conversation and m.role = 'user' and m.metadata -> 'customer' ->> 'phone' ~ '^\+[1-9][0-9]{6,14}$'
+  order by m.created_at desc limit 1;
   if v_required is null or v_phone is null then
     return pg_catalog.jsonb_build_object('status', 'incomplete');
   end if;
@@ -257,16 +268,43 @@ begin
   end if;
   update public.payment_intents i set state = 'expired'
   where i.conversation_id = p_conversation and i.state = 'awaiting' and i.order_id is null;
-  select coalesce(min(h.expires_at), now() + make_interval(mins => (select c.botlive_hold_minutes from public.companies c where c.id = v_company)))
+  select coalesce(min(h.expires_at) filter (where h.expires_at > now()),
+      now() + make_interval(mins => (select c.botlive_hold_minutes from public.companies c where c.id = v_company)))
     into v_expires from public.botlive_holds h where h.conversation_id = p_conversation;
   insert into public.payment_intents (company_id, account_id, provider, conversation_id, amount, payer_phone, expires_at)
-  values (v_company, v_account.id, v_account.provider, p_conversation, v_required - v_paid, v_phone, v_expires)
+  values (v_company, v_account.id, v_account.provider, p_conversation, v_required - v_paid, v_payer, v_expires)
   returning * into v_intent;
   return pg_catalog.jsonb_build_object('status', 'created', 'intent', to_jsonb(v_intent), 'amount', v_intent.amount);
 end;
 $$;
 
-/** The provider's session for an intent (its reference, link and expiry); the intent stays awaiting. */
+/**
+ * Claims the creation of an intent's provider session for one turn (two turns of one cart at
+ * once create one session): true for the caller that creates it; the others read its link.
+ * A claim older than 30 s (its turn died) may be taken again; p_release gives it back (the
+ * provider failed: the next turn tries again at once).
+ */
+create function public.payment_claim_checkout(p_intent uuid, p_release boolean default false)
+returns boolean
+language sql
+volatile
+security definer
+set search_path = ''
+as $$
+  with claimed as (
+    update public.payment_intents i
+    set checkout_claimed_at = case when p_release then null else now() end
+    where i.id = p_intent and i.provider_ref is null and i.state = 'awaiting'
+      and (p_release or i.checkout_claimed_at is null or i.checkout_claimed_at < now() - interval '30 seconds')
+    returning 1
+  )
+  select exists (select 1 from claimed)
+$$;
+
+/**
+ * The provider's session for an intent (its reference, link and expiry), written once: an
+ * intent that has one already, or is no longer awaiting, is returned unchanged.
+ */
 create function public.payment_set_checkout(p_intent uuid, p_provider_ref text, p_url text,
   p_expires_at timestamptz default null, p_notif_token text default null)
 returns public.payment_intents
@@ -275,11 +313,16 @@ volatile
 security definer
 set search_path = ''
 as $$
-  update public.payment_intents i set provider_ref = p_provider_ref, checkout_url = p_url,
-    notif_token = coalesce(p_notif_token, i.notif_token),
-    expires_at = least(i.expires_at, coalesce(p_expires_at, i.expires_at))
-  where i.id = p_intent
-  returning *
+  with updated as (
+    update public.payment_intents i set provider_ref = p_provider_ref, checkout_url = p_url,
+      notif_token = coalesce(p_notif_token, i.notif_token),
+      expires_at = least(i.expires_at, coalesce(p_expires_at, i.expires_at))
+    where i.id = p_intent and i.provider_ref is null and i.state = 'awaiting'
+    returning *
+  )
+  select * from updated
+  union all
+  select * from public.payment_intents i where i.id = p_intent and not exists (select 1 from updated)
 $$;
 
 /** Whether an intent may go from one state to another: paid is final, the rest only forward (failed and expired may still be paid: money that arrives late is money). */
@@ -344,13 +387,14 @@ declare
   v_payment uuid;
   v_reference text := coalesce(p_transaction_id, p_provider_ref);
   v_placed jsonb;
-  v_outcome text;
+  v_rejected public.payments;
+  v_claim_order uuid;
 begin
   select * into v_account from public.payment_accounts a where a.id = p_account;
   if not found then
     raise exception 'payment_apply: unknown account %', p_account using errcode = 'P0002';
   end if;
-  if p_state not in ('pending', 'paid', 'failed', 'expired') then
+  if p_state is null or p_state not in ('pending', 'paid', 'failed', 'expired') then
     raise exception 'payment_apply: unknown state %', left(p_state, 40) using errcode = '22023';
   end if;
   if p_state = 'paid' and (p_confirmed_by is null or p_confirmed_by not in ('signed_event', 'status_call')) then
@@ -382,25 +426,71 @@ begin
     update public.payment_events e set intent_id = v_intent.id, outcome = 'ignored' where e.id = v_event;
     return pg_catalog.jsonb_build_object('status', 'ignored', 'state', v_intent.state);
   end if;
+  if p_state = 'paid' and p_transaction_id is not null and exists (
+    select 1 from public.payment_intents i where i.provider = v_account.provider and i.transaction_id = p_transaction_id
+      and i.id <> v_intent.id) then
+    -- One transaction of the provider pays one intent: the second is shown, not credited.
+    update public.payment_events e set intent_id = v_intent.id, outcome = 'ignored' where e.id = v_event;
+    perform public.log_activity(v_account.company_id::text, 'payment.mismatch',
+      pg_catalog.format('Transaction %s déjà comptée', p_transaction_id),
+      'Le fournisseur l''annonce pour un autre paiement : elle n''est pas comptée deux fois.', 'error',
+      pg_catalog.jsonb_build_object('intent_id', v_intent.id, 'transaction_id', p_transaction_id), v_intent.conversation_id);
+    return pg_catalog.jsonb_build_object('status', 'ignored', 'state', v_intent.state);
+  end if;
   if p_state = 'paid' then
     update public.payment_intents i set state = 'paid', paid_amount = p_amount, transaction_id = p_transaction_id,
       confirmed_by = p_confirmed_by, paid_at = now(), provider_ref = coalesce(i.provider_ref, p_provider_ref)
     where i.id = v_intent.id returning * into v_intent;
-    -- Another conversation's claim of this reference was not hers to make; a claim of it in this
-    -- conversation is confirmed (with the provider's amount).
-    update public.payments pay set status = 'rejected', note = 'Référence confirmée par ' || v_account.provider || ' pour un autre client'
-    where pay.company_id = v_account.company_id and pay.status = 'to_verify'
-      and pay.conversation_id is distinct from v_intent.conversation_id
-      and private.normalize_reference(pay.reference) = private.normalize_reference(v_reference);
-    update public.payments pay set status = 'validated', amount = p_amount, verified_at = now(), intent_id = v_intent.id,
-      source = 'provider', note = 'Confirmé par ' || v_account.provider
-    where pay.id = (select p2.id from public.payments p2
-      where p2.company_id = v_account.company_id and p2.status in ('to_verify', 'rejected') and p2.order_id is null
-        and p2.refund_id is null and p2.conversation_id is not distinct from v_intent.conversation_id
-        and private.normalize_reference(p2.reference) = private.normalize_reference(v_reference)
-      order by p2.created_at limit 1)
-    returning pay.id into v_payment;
-    if v_payment is null then
+    -- Another conversation's claim of this reference was not hers to make: refused, and the
+    -- order it was counted toward goes back to unpaid (nothing left to check there).
+    for v_rejected in
+      update public.payments pay set status = 'rejected',
+        note = 'Référence confirmée par ' || v_account.provider || ' pour un autre client'
+      where pay.company_id = v_account.company_id and pay.status = 'to_verify'
+        and pay.conversation_id is distinct from v_intent.conversation_id
+        and private.normalize_reference(pay.reference) = private.normalize_reference(v_reference)
+      returning pay.*
+    loop
+      perform public.log_activity(v_account.company_id::text, 'payment.rejected', 'Preuve de paiement refusée',
+        pg_catalog.format('La référence %s appartient au paiement %s d''un autre client : elle n''est pas comptée.',
+          v_rejected.reference, v_account.provider),
+        'error', pg_catalog.jsonb_build_object('payment_id', v_rejected.id, 'reference', v_rejected.reference),
+        v_rejected.conversation_id);
+      if v_rejected.order_id is not null then
+        update public.orders o set payment_status = 'unpaid'
+        where o.id = v_rejected.order_id and o.payment_status = 'to_verify'
+          and not exists (select 1 from public.payments q where q.order_id = o.id and q.status in ('to_verify', 'validated'));
+        update public.refunds r set status = 'void'
+        where r.order_id = v_rejected.order_id and r.reason = 'overpaid' and r.status = 'to_verify';
+      end if;
+    end loop;
+    -- Her own claim of it, wherever it is counted (her draft or an order placed on it), is
+    -- confirmed with the provider's amount — unless a payment a member validated holds the reference.
+    select pay.id, pay.order_id into v_payment, v_claim_order from public.payments pay
+    where pay.company_id = v_account.company_id and pay.status in ('to_verify', 'rejected') and pay.refund_id is null
+      and pay.conversation_id is not distinct from v_intent.conversation_id
+      and private.normalize_reference(pay.reference) = private.normalize_reference(v_reference)
+      and not exists (select 1 from public.payments o where o.company_id = pay.company_id and o.id <> pay.id
+        and o.status not in ('rejected', 'refused')
+        and private.normalize_reference(o.reference) = private.normalize_reference(v_reference))
+    order by pay.created_at limit 1;
+    if v_payment is not null then
+      update public.payments pay set status = 'validated', amount = p_amount, verified_at = now(), intent_id = v_intent.id,
+        source = 'provider', note = 'Confirmé par ' || v_account.provider
+      where pay.id = v_payment;
+      if v_claim_order is not null then
+        update public.payment_intents i set order_id = v_claim_order where i.id = v_intent.id;
+        -- Every proof of that order confirmed: it is paid, its change owed for real.
+        update public.orders o set payment_status = 'paid', payment_verified_at = now()
+        where o.id = v_claim_order and o.payment_status in ('to_verify', 'unpaid')
+          and not exists (select 1 from public.payments q where q.order_id = o.id and q.status = 'to_verify')
+          and (select coalesce(sum(q.amount), 0) from public.payments q where q.order_id = o.id and q.status = 'validated')
+            >= o.total_amount;
+        update public.refunds r set status = 'owed'
+        where r.order_id = v_claim_order and r.reason = 'overpaid' and r.status = 'to_verify'
+          and exists (select 1 from public.orders o where o.id = v_claim_order and o.payment_status = 'paid');
+      end if;
+    else
       insert into public.payments (company_id, conversation_id, order_id, amount, method, reference, status, source,
         verified_at, intent_id, note)
       values (v_account.company_id, v_intent.conversation_id, v_intent.order_id, p_amount,
@@ -410,13 +500,19 @@ begin
       do nothing
       returning id into v_payment;
       if v_payment is null then
-        -- The reference is taken by a payment a member already validated: the money is still hers.
+        -- The reference is held by a payment a member validated: the money is still hers, and
+        -- the shop is told to look at both.
         insert into public.payments (company_id, conversation_id, order_id, amount, method, status, source, verified_at,
           intent_id, note)
         values (v_account.company_id, v_intent.conversation_id, v_intent.order_id, p_amount,
           private.provider_method(v_account.provider), 'validated', 'provider', now(), v_intent.id,
           left('Confirmé par ' || v_account.provider || ', transaction ' || v_reference, 500))
         returning id into v_payment;
+        perform public.log_activity(v_account.company_id::text, 'payment.mismatch',
+          pg_catalog.format('Référence %s validée deux fois', v_reference),
+          pg_catalog.format('%s confirme la transaction %s pour ce client, mais un paiement déjà validé par la boutique porte cette référence.',
+            v_account.provider, v_reference),
+          'error', pg_catalog.jsonb_build_object('intent_id', v_intent.id, 'reference', v_reference), v_intent.conversation_id);
       end if;
     end if;
     if v_intent.conversation_id is not null
@@ -458,8 +554,8 @@ $$;
 /**
  * Money paid to the shop's merchant number without a session (Wave `merchant.payment_received`,
  * signed): applied to the one open intent of that account with this amount whose customer's
- * phone is the payer (the earliest when several); none: recorded unmatched and shown to the
- * shop in the feed. Returns payment_apply's result.
+ * number — as her channel proved it, never as she typed it — is the payer; none or several:
+ * recorded unmatched and shown to the shop in the feed. Returns payment_apply's result.
  */
 create function public.payment_match_received(p_account uuid, p_event_id text, p_transaction_id text,
   p_amount integer, p_payer text)
@@ -478,10 +574,12 @@ begin
   if not found then
     raise exception 'payment_match_received: unknown account %', p_account using errcode = 'P0002';
   end if;
-  select i.id into v_intent from public.payment_intents i
-  where i.account_id = p_account and i.state in ('awaiting', 'pending', 'expired', 'failed') and i.amount = p_amount
-    and i.payer_phone = p_payer and i.created_at > now() - interval '2 days'
-  order by i.created_at limit 1;
+  -- Exactly one open checkout of this amount from this number (as her channel proved it);
+  -- none or several: the shop decides.
+  select (array_agg(i.id))[1] into v_intent from public.payment_intents i
+  where i.account_id = p_account and i.state in ('awaiting', 'pending') and i.expires_at > now()
+    and i.amount = p_amount and p_payer is not null and i.payer_phone = p_payer
+  having count(*) = 1;
   v_result := public.payment_apply(p_account, p_event_id, 'merchant.payment_received', 'paid', v_intent::text, null,
     p_transaction_id, p_amount, p_payer, 'signed_event');
   if v_result ->> 'status' = 'unmatched' then
@@ -494,17 +592,6 @@ begin
   end if;
   return v_result;
 end;
-$$;
-
-/** Open intents of an account whose notification token is p_token (Orange Money), for its notifications. */
-create function public.payment_intent_by_notif_token(p_account uuid, p_token text)
-returns public.payment_intents
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select * from public.payment_intents i where i.account_id = p_account and i.notif_token = p_token
 $$;
 
 /** Open intents past their time become expired (pg_cron with the holds, and the sweep). */
@@ -559,33 +646,46 @@ end;
 $$;
 
 /**
- * What a refund owed can be paid back through: the provider's intent when the money owed is
- * exactly one provider payment that supports refunds (Wave refunds a whole checkout session);
- * null otherwise (a member settles it by hand). For members of p_company only (P0002 else).
+ * What a refund owed can be paid back through: the provider's intent when the money owed back
+ * (not change: a part of a payment is settled by hand) is exactly one paid provider payment
+ * that supports refunds (Wave refunds a whole checkout session), not refunded before — marked
+ * refunded now, in the member's transaction (a second click waits, then finds nothing); null
+ * otherwise. For members of p_company only (P0002 else).
  */
 create function private.refund_via_provider(p_company text, p_refund uuid)
 returns jsonb
 language plpgsql
-stable
+volatile
 security definer
 set search_path = ''
 as $$
 declare
   v_company uuid := private.resolve_company(p_company);
   v_refund public.refunds;
+  v_intent public.payment_intents;
 begin
   select * into v_refund from public.refunds r where r.id = p_refund and r.company_id = v_company
     and private.is_member(v_company);
   if not found then
     raise exception 'refund_via_provider: no refund % in company %', p_refund, p_company using errcode = 'P0002';
   end if;
-  return (select pg_catalog.jsonb_build_object('refund_id', v_refund.id, 'status', v_refund.status, 'amount', v_refund.amount,
-      'intent_id', i.id, 'account_id', i.account_id, 'provider', i.provider, 'provider_ref', i.provider_ref)
-    from public.payment_intents i
-    where i.state = 'paid' and i.provider = 'wave' and i.paid_amount = v_refund.amount and i.provider_ref is not null
-      and i.id in (select pay.intent_id from public.payments pay
-                   where pay.refund_id = v_refund.id or (v_refund.order_id is not null and pay.order_id = v_refund.order_id))
-    limit 1);
+  if v_refund.kind <> 'refund' then
+    return null;
+  end if;
+  select * into v_intent from public.payment_intents i
+  where i.state = 'paid' and i.provider = 'wave' and i.paid_amount = v_refund.amount and i.provider_ref is not null
+    and i.refunded_at is null and i.company_id = v_company
+    and i.id in (select pay.intent_id from public.payments pay
+                 where pay.refund_id = v_refund.id or (v_refund.order_id is not null and pay.order_id = v_refund.order_id))
+  limit 1
+  for update;
+  if not found or v_intent.refunded_at is not null then
+    return null;
+  end if;
+  update public.payment_intents i set refunded_at = now() where i.id = v_intent.id;
+  return pg_catalog.jsonb_build_object('refund_id', v_refund.id, 'status', v_refund.status, 'amount', v_refund.amount,
+    'intent_id', v_intent.id, 'account_id', v_intent.account_id, 'provider', v_intent.provider,
+    'provider_ref', v_intent.provider_ref);
 end;
 $$;
 revoke all on function private.refund_via_provider(text, uuid) from public;
@@ -596,17 +696,19 @@ revoke all on function private.payment_credential_keys(text), private.payment_tr
 revoke all on function public.payment_account(uuid), public.payment_open_intent(text, uuid, text),
   public.payment_set_checkout(uuid, text, text, timestamptz, text),
   public.payment_apply(uuid, text, text, text, text, text, text, integer, text, text),
-  public.payment_match_received(uuid, text, text, integer, text), public.payment_intent_by_notif_token(uuid, text),
-  public.payment_expire_intents(), public.payment_reconcile_due(integer), public.payment_reconciled(uuid, text)
+  public.payment_match_received(uuid, text, text, integer, text),
+  public.payment_expire_intents(), public.payment_reconcile_due(integer), public.payment_reconciled(uuid, text),
+  public.payment_claim_checkout(uuid, boolean)
   from public;
 grant execute on function public.payment_account(uuid), public.payment_open_intent(text, uuid, text),
   public.payment_set_checkout(uuid, text, text, timestamptz, text),
   public.payment_apply(uuid, text, text, text, text, text, text, integer, text, text),
-  public.payment_match_received(uuid, text, text, integer, text), public.payment_intent_by_notif_token(uuid, text),
-  public.payment_expire_intents(), public.payment_reconcile_due(integer), public.payment_reconciled(uuid, text)
+  public.payment_match_received(uuid, text, text, integer, text),
+  public.payment_expire_intents(), public.payment_reconcile_due(integer), public.payment_reconciled(uuid, text),
+  public.payment_claim_checkout(uuid, boolean)
   to service_role;
 
-select cron.schedule('payment-expire-intents', '* * * * *', 'select public.payment_expire_intents()');
+select cron.schedule('comptoir-payment-expire-intents', '* * * * *', 'select public.payment_expire_intents()');
 
 /**
  * The carts of p_company for its dashboard, as the member asking (invoker: RLS decides; 42501

@@ -321,7 +321,11 @@ Deno.test({
   ignore,
   fn: () =>
     withPayments("wave", async ({ shop, fake, post }) => {
-      await readyCart(shop, `rcv-${crypto.randomUUID()}`, "77 555 66 77");
+      const rcv = `rcv-${crypto.randomUUID()}`;
+      const ready = await shop.say(rcv, "robe wax en M rouge, livraison Pikine, 77 555 66 77", {
+        customer: { id: rcv, name: "Cliente", phone: "+221775556677" },
+      });
+      assert.equal(ready.checkout?.amount, 17_500, ready.reply);
       const stranger = await post(await fake.receive(17_500, "+221770000001"));
       assert.equal(stranger.body.status, "unmatched");
       assert.deepEqual(await counts(shop), { orders: 0, validated: 0, credited: 0 });

@@ -71,6 +71,8 @@ function clock(iso: string, timeZone: string): string {
 
 /** The largest cart, in FCFA (as payments and botlive_save_draft hold it). */
 const MAX_CART = 100_000_000;
+/** The most articles a cart holds (botlive_save_draft too). */
+const MAX_ARTICLES = 20;
 
 const PROVIDER_NAMES = {
   wave: "Wave",
@@ -359,11 +361,17 @@ export function createBotliveTurn(deps: BotliveDeps) {
       }
     }
     // What no live order costs (the SQL refuses it too): the change is not kept.
-    if (cartItems(merged.draft, catalog).reduce((sum, i) => sum + i.line_total, 0) > MAX_CART) {
+    const items = cartItems(merged.draft, catalog);
+    if (items.reduce((sum, i) => sum + i.line_total, 0) > MAX_CART) {
       merged = { draft, changed: false, ambiguous: [], acknowledged: [], pushed: false };
       extraction.unknownProduct = undefined;
       problemsBefore.push(
         `Une commande ne peut pas dépasser ${xof(MAX_CART)} : dites-moi une quantité plus petite.`,
+      );
+    } else if (items.length > MAX_ARTICLES) {
+      merged = { draft, changed: false, ambiguous: [], acknowledged: [], pushed: false };
+      problemsBefore.push(
+        `Une commande compte au plus ${MAX_ARTICLES} articles : finalisons celle-ci d'abord.`,
       );
     }
     const next = merged.draft;

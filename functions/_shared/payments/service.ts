@@ -14,6 +14,7 @@ import { HttpError } from "../http.ts";
 import {
   createProvider,
   type Notification,
+  ProviderError,
   type ProviderName,
   type ProviderOptions,
   type ProviderStatus,
@@ -152,6 +153,31 @@ export function createPaymentService(db: Db, config: PaymentsConfig) {
       }
       const found = await accountProvider(intent.account_id);
       if (!found) return { status: "unavailable", amount: intent.amount };
+      // One turn creates the session; another turn of the same cart at once reads its link.
+      const [{ claimed }] = await step((tx) =>
+        tx<{ claimed: boolean }[]>`select public.payment_claim_checkout(${intent.id}::uuid) as claimed`
+      );
+      if (!claimed) {
+        for (let i = 0; i < 15; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const [row] = await step((tx) =>
+            tx<
+              Json[]
+            >`select checkout_url, expires_at from public.payment_intents where id = ${intent.id}::uuid`
+          );
+          if (row?.checkout_url) {
+            return {
+              status: "link",
+              url: row.checkout_url,
+              amount: intent.amount,
+              expiresAt: row.expires_at instanceof Date ? row.expires_at.toISOString() : row.expires_at,
+              provider: found.account.provider,
+              intentId: intent.id,
+            };
+          }
+        }
+        return { status: "unavailable", amount: intent.amount };
+      }
       try {
         const session = await found.provider.createCheckout({
           intentId: intent.id,
@@ -176,6 +202,8 @@ export function createPaymentService(db: Db, config: PaymentsConfig) {
           intentId: intent.id,
         };
       } catch (error) {
+        // Given back: the next turn tries again at once.
+        await step((tx) => tx`select public.payment_claim_checkout(${intent.id}::uuid, true)`).catch(() => {});
         console.warn(JSON.stringify({
           fn: "payments",
           event: "checkout_failed",
@@ -300,11 +328,26 @@ export function createPaymentService(db: Db, config: PaymentsConfig) {
         if (!found?.provider.refund) {
           throw new HttpError("conflict", "payments: this provider does not refund");
         }
-        const done = await found.provider.refund({ providerRef: target.provider_ref, amount: target.amount });
+        let done: { ok: boolean };
+        try {
+          done = await found.provider.refund({ providerRef: target.provider_ref, amount: target.amount });
+        } catch (error) {
+          // A clear refusal (4xx): nothing left, nothing settled. No answer (a timeout, a reset, a
+          // 5xx): the money may have left — settled as sent, and the shop told to check it in
+          // the provider's portal, never offered a second refund.
+          if (error instanceof ProviderError && error.status >= 400 && error.status < 500) {
+            throw new HttpError("provider_failed", `payments: ${target.provider} refused the refund`);
+          }
+          await tx`select public.log_activity(${company}, 'refund.unconfirmed',
+            ${`Remboursement ${target.provider} à vérifier`},
+            ${`La demande de remboursement est partie sans réponse de ${target.provider} : vérifiez-le dans son espace marchand.`},
+            'warning', ${tx.json({ refund_id: refundId, intent_id: target.intent_id })}, null)`;
+          return { refund: row, provider: target.provider, confirmed: false };
+        }
         if (!done.ok) {
           throw new HttpError("provider_failed", `payments: ${target.provider} refused the refund`);
         }
-        return { refund: row, provider: target.provider };
+        return { refund: row, provider: target.provider, confirmed: true };
       });
     },
   };

@@ -17,8 +17,9 @@ select is(
 select set_eq(
   $$select jobname::text, schedule::text from cron.job$$,
   $$values ('comptoir-promote-large-tenants', '* * * * *'), ('comptoir-rate-limit-cleanup', '*/5 * * * *'),
-    ('comptoir-token-usage-cleanup', '17 3 * * *')$$,
-  'the migrations scheduled their jobs (HNSW promotion, rate-limit and token-usage sweeps)'
+    ('comptoir-token-usage-cleanup', '17 3 * * *'), ('comptoir-botlive-expire-holds', '* * * * *'),
+    ('comptoir-payment-expire-intents', '* * * * *')$$,
+  'the migrations scheduled their jobs (HNSW promotion, rate-limit and token-usage sweeps, holds and checkouts expiring)'
 );
 select is_empty(
   $$select 1 from pg_catalog.pg_db_role_setting s
