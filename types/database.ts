@@ -2022,6 +2022,7 @@ export type Database = {
         Row: {
           account_id: string
           amount: number
+          checkout_claimed_at: string | null
           checkout_url: string | null
           company_id: string
           confirmed_by: string | null
@@ -2038,6 +2039,7 @@ export type Database = {
           provider_ref: string | null
           reconcile_issue: string | null
           reconciled_at: string | null
+          refunded_at: string | null
           state: string
           transaction_id: string | null
           updated_at: string
@@ -2045,6 +2047,7 @@ export type Database = {
         Insert: {
           account_id: string
           amount: number
+          checkout_claimed_at?: string | null
           checkout_url?: string | null
           company_id: string
           confirmed_by?: string | null
@@ -2061,6 +2064,7 @@ export type Database = {
           provider_ref?: string | null
           reconcile_issue?: string | null
           reconciled_at?: string | null
+          refunded_at?: string | null
           state?: string
           transaction_id?: string | null
           updated_at?: string
@@ -2068,6 +2072,7 @@ export type Database = {
         Update: {
           account_id?: string
           amount?: number
+          checkout_claimed_at?: string | null
           checkout_url?: string | null
           company_id?: string
           confirmed_by?: string | null
@@ -2084,6 +2089,7 @@ export type Database = {
           provider_ref?: string | null
           reconcile_issue?: string | null
           reconciled_at?: string | null
+          refunded_at?: string | null
           state?: string
           transaction_id?: string | null
           updated_at?: string
@@ -3237,41 +3243,13 @@ export type Database = {
         }
         Returns: Json
       }
+      payment_claim_checkout: {
+        Args: { p_intent: string; p_release?: boolean }
+        Returns: boolean
+      }
       payment_expire_intents: {
         Args: Record<PropertyKey, never>
         Returns: number
-      }
-      payment_intent_by_notif_token: {
-        Args: { p_account: string; p_token: string }
-        Returns: {
-          account_id: string
-          amount: number
-          checkout_url: string | null
-          company_id: string
-          confirmed_by: string | null
-          conversation_id: string | null
-          created_at: string
-          expires_at: string
-          id: string
-          notif_token: string | null
-          order_id: string | null
-          paid_amount: number | null
-          paid_at: string | null
-          payer_phone: string | null
-          provider: string
-          provider_ref: string | null
-          reconcile_issue: string | null
-          reconciled_at: string | null
-          state: string
-          transaction_id: string | null
-          updated_at: string
-        }
-        SetofOptions: {
-          from: "*"
-          to: "payment_intents"
-          isOneToOne: true
-          isSetofReturn: false
-        }
       }
       payment_match_received: {
         Args: {
@@ -3292,6 +3270,7 @@ export type Database = {
         Returns: {
           account_id: string
           amount: number
+          checkout_claimed_at: string | null
           checkout_url: string | null
           company_id: string
           confirmed_by: string | null
@@ -3308,6 +3287,7 @@ export type Database = {
           provider_ref: string | null
           reconcile_issue: string | null
           reconciled_at: string | null
+          refunded_at: string | null
           state: string
           transaction_id: string | null
           updated_at: string
@@ -3334,6 +3314,7 @@ export type Database = {
         Returns: {
           account_id: string
           amount: number
+          checkout_claimed_at: string | null
           checkout_url: string | null
           company_id: string
           confirmed_by: string | null
@@ -3350,6 +3331,7 @@ export type Database = {
           provider_ref: string | null
           reconcile_issue: string | null
           reconciled_at: string | null
+          refunded_at: string | null
           state: string
           transaction_id: string | null
           updated_at: string
