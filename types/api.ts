@@ -844,3 +844,70 @@ export const AssistantUpdateResponse = z.object({
   title: z.string().nullable(),
   status: z.enum(["active", "archived", "deleted"]),
 });
+
+/** `analytics` — GET `?company_id=&from=&to=` (a member; dates YYYY-MM-DD in the company's time zone, at most 366 days). */
+export const AnalyticsQuery = z.object({
+  company_id: CompanyRef,
+  from: z.iso.date(),
+  to: z.iso.date(),
+}).refine((q) => q.from <= q.to, { message: "from must not be after to", path: ["from"] });
+export type AnalyticsQuery = z.infer<typeof AnalyticsQuery>;
+
+const Usd = z.number().min(0);
+
+export const AnalyticsResponse = z.object({
+  company_id: z.string(),
+  from: z.string(),
+  to: z.string(),
+  time_zone: z.string(),
+  /** Per day and agent (null: no agent, e.g. Botlive): the conversation figures. */
+  days: z.array(z.object({
+    day: z.string(),
+    agent: z.string().nullable(),
+    messages: z.number().int(),
+    conversations: z.number().int(),
+    /** User message → reply, ms (null without replies that day). */
+    response_ms_p50: z.number().nullable(),
+    response_ms_p95: z.number().nullable(),
+    escalations: z.number().int(),
+    errors: z.number().int(),
+  })),
+  /** Turns refused by a rate limit, per day and limit. */
+  refusals: z.array(z.object({ day: z.string(), limit: z.string(), count: z.number().int() })),
+  /** The ledger per day, product, provider and model (the model that answered). */
+  costs: z.array(z.object({
+    day: z.string(),
+    product: z.string(),
+    provider: z.string(),
+    model: z.string(),
+    calls: z.number().int(),
+    errors: z.number().int(),
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    cost_usd: Usd,
+    /** Calls of a model without a price: not in cost_usd (never counted as 0). */
+    unpriced_calls: z.number().int(),
+  })),
+  totals: z.object({
+    messages: z.number().int(),
+    conversations: z.number().int(),
+    escalation_rate: z.number().min(0).max(1),
+    error_rate: z.number().min(0).max(1),
+    cost_usd: Usd,
+    unpriced_calls: z.number().int(),
+    cost_per_conversation_usd: Usd.nullable(),
+    orders: z.number().int(),
+    cost_per_order_usd: Usd.nullable(),
+  }),
+  /** This month's budget (the company's time zone), if one is set. */
+  budget: z.object({
+    month: z.string(),
+    monthly_limit: z.number(),
+    currency: z.enum(["USD", "XOF", "EUR"]),
+    spent: z.number(),
+    remaining: z.number(),
+    soft_reached: z.boolean(),
+    cap_reached: z.boolean(),
+  }).nullable(),
+});
+export type AnalyticsResponse = z.infer<typeof AnalyticsResponse>;
