@@ -85,6 +85,10 @@ export function databaseError(error: unknown, what: string): unknown {
   if (state === "57014") {
     return new HttpError("unavailable", `${what}: the database took too long, retry in a moment`);
   }
+  // A deadlock or a serialization failure: the transaction was rolled back whole; a retry is safe.
+  if (state === "40P01" || state === "40001") {
+    return new HttpError("unavailable", `${what}: the database was busy, retry in a moment`);
+  }
   return error;
 }
 

@@ -18,6 +18,8 @@ Deno.test("errors: SQLSTATEs map to the contract; ours keep their message, the s
     ["42501", 403, /^chat: /],
     ["23505", 409, /already exists/],
     ["57014", 503, /took too long/],
+    ["40P01", 503, /was busy, retry/],
+    ["40001", 503, /was busy, retry/],
     ["57P01", 503, /database unavailable/],
   ];
   for (const [code, status, message] of cases) {

@@ -12,6 +12,11 @@
  * Behaviours are scripted per route: a queue consumed one per request, then a default.
  * Zero latency unless scripted. Vectors and rerank scores come from the offline lexical
  * features, so retrieval through the fake behaves sensibly.
+ *
+ * Usage as the real APIs report it: OpenRouter adds `usage.cost` (the deterministic
+ * {@link fakeOpenRouterCost}) to every answer, streamed ones in their last chunk; cached prompt
+ * tokens, when scripted, come as `prompt_tokens_details.cached_tokens` (DeepSeek:
+ * `prompt_cache_hit_tokens` / `prompt_cache_miss_tokens`); reranks bill `search_units: 1`.
  */
 import { Buffer } from "node:buffer";
 import { cosine, hashedVector } from "../../functions/_shared/providers/lexical.ts";
@@ -34,8 +39,12 @@ export interface FakeBehaviour {
   model?: string;
   /** OpenRouter: models treated as down; the first other entry of `models` answers. */
   failModels?: string[];
-  /** Chat: reported usage (default: about one token per four characters). */
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  /**
+   * Chat: reported usage (default: about one token per four characters, nothing cached).
+   * `cached_tokens` (a part of prompt_tokens) is reported only when set; `cost` overrides
+   * OpenRouter's {@link fakeOpenRouterCost}.
+   */
+  usage?: { prompt_tokens: number; completion_tokens: number; cached_tokens?: number; cost?: number };
   /** Respond with this HTTP status and the provider's error body. */
   status?: number;
   /** With status 429: the Retry-After header, in seconds (default 1). */
@@ -54,6 +63,8 @@ export interface FakeBehaviour {
   dimensions?: number;
   /** Rerank: the score of each document, by index (default: lexical similarity to the query). */
   scores?: number[];
+  /** Rerank: `meta.billed_units.search_units` (default 1); `null` leaves `billed_units` out. */
+  searchUnits?: number | null;
 }
 
 /** One request the fake received. */
@@ -65,6 +76,8 @@ export interface RecordedRequest {
   /** The parsed JSON body (undefined if it was not JSON). */
   body: Record<string, unknown> | undefined;
   authorization: string | null;
+  /** The body asked for OpenRouter's usage accounting (`usage: { include: true }`). */
+  usageAccounting: boolean;
 }
 
 /** A running fake; `close()` it when done. */
@@ -138,6 +151,29 @@ function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** The fake's OpenRouter price, USD: $3 per million prompt tokens and $15 per million completion tokens. */
+export function fakeOpenRouterCost(usage: { prompt_tokens: number; completion_tokens: number }): number {
+  return (usage.prompt_tokens * 3 + usage.completion_tokens * 15) / 1e6;
+}
+
+/** The usage object a provider's answer carries, in that provider's dialect. */
+function wireUsage(provider: string, usage: NonNullable<FakeBehaviour["usage"]>): Record<string, unknown> {
+  const { prompt_tokens, completion_tokens, cached_tokens, cost } = usage;
+  const wire: Record<string, unknown> = {
+    prompt_tokens,
+    completion_tokens,
+    total_tokens: prompt_tokens + completion_tokens,
+  };
+  if (cached_tokens !== undefined && provider === "deepseek") {
+    wire.prompt_cache_hit_tokens = cached_tokens;
+    wire.prompt_cache_miss_tokens = prompt_tokens - cached_tokens;
+  } else if (cached_tokens !== undefined) {
+    wire.prompt_tokens_details = { cached_tokens };
+  }
+  if (provider === "openrouter") wire.cost = cost ?? fakeOpenRouterCost(usage);
+  return wire;
+}
+
 function errorResponse(route: FakeRoute, behaviour: FakeBehaviour): Response {
   const status = behaviour.status!;
   const headers: Record<string, string> = status === 429
@@ -186,6 +222,7 @@ function answeringModel(
 
 async function chatResponse(
   route: FakeRoute,
+  provider: string,
   body: Record<string, unknown>,
   behaviour: FakeBehaviour,
   id: string,
@@ -201,7 +238,7 @@ async function chatResponse(
   const prompt = JSON.stringify(body.messages ?? []);
   const usage = behaviour.usage ??
     { prompt_tokens: estimateTokens(prompt), completion_tokens: estimateTokens(content) };
-  const fullUsage = { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
+  const fullUsage = wireUsage(provider, usage);
   const base = {
     id,
     created: Math.floor(Date.now() / 1000),
@@ -242,8 +279,9 @@ async function chatResponse(
     events.push({ error: { message: "Upstream stream failed (fake)", code: 502 } });
   } else {
     events.push(chunk({}, "stop"));
+    // OpenRouter always ends a stream with the usage (its docs); the others when asked.
     const options = body.stream_options as { include_usage?: boolean } | undefined;
-    if (options?.include_usage) {
+    if (options?.include_usage || route === "openrouter") {
       events.push({ ...base, object: "chat.completion.chunk", choices: [], usage: fullUsage });
     }
     events.push("[DONE]");
@@ -299,7 +337,12 @@ function rerankResponse(body: Record<string, unknown>, behaviour: FakeBehaviour,
   return json(200, {
     id,
     results: scored.slice(0, topN),
-    meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } },
+    meta: {
+      api_version: { version: "2" },
+      ...(behaviour.searchUnits === null
+        ? {}
+        : { billed_units: { search_units: behaviour.searchUnits ?? 1 } }),
+    },
   });
 }
 
@@ -336,7 +379,14 @@ export function startFakeProviders(): Promise<FakeProviders> {
     } catch {
       body = undefined;
     }
-    requests.push({ ...match, path, body, authorization: request.headers.get("authorization") });
+    const usageAccounting = (body?.usage as { include?: unknown } | undefined)?.include === true;
+    requests.push({
+      ...match,
+      path,
+      body,
+      authorization: request.headers.get("authorization"),
+      usageAccounting,
+    });
     const behaviour = queues.get(match.route)!.shift() ?? defaults.get(match.route) ?? {};
     const id = `fake-${++served}`;
     // request.signal is not used: Deno.serve aborts it on successful responses too (legacy behaviour).
@@ -356,7 +406,7 @@ export function startFakeProviders(): Promise<FakeProviders> {
     }
     if (match.route === "embeddings") return embeddingsResponse(body, behaviour);
     if (match.route === "rerank") return rerankResponse(body, behaviour, id);
-    return await chatResponse(match.route, body, behaviour, id, closing.signal);
+    return await chatResponse(match.route, match.provider, body, behaviour, id, closing.signal);
   }
 
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import OpenAI from "openai";
-import { startFakeProviders, withFakeProviders } from "./fake_providers.ts";
+import { fakeOpenRouterCost, startFakeProviders, withFakeProviders } from "./fake_providers.ts";
 
 function client(baseURL: string) {
   return new OpenAI({ apiKey: "k", baseURL, maxRetries: 0, timeout: 1_000 });
@@ -111,4 +111,84 @@ Deno.test("fake providers: close() releases a hanging request", async () => {
     return response.status;
   }, () => "closed");
   assert.ok(outcome === 504 || outcome === "closed", String(outcome));
+});
+
+Deno.test("fake providers: OpenRouter answers carry usage.cost, cached tokens when scripted, and record accounting", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("openrouter", [
+      { usage: { prompt_tokens: 1000, completion_tokens: 100, cached_tokens: 600 } },
+      {},
+    ]);
+    const url = `${fake.openrouterBaseUrl}/chat/completions`;
+    const ask = async (extra: Record<string, unknown>) =>
+      (await (await fetch(url, {
+        method: "POST",
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "q" }], ...extra }),
+      })).json()).usage;
+    assert.deepEqual(await ask({ usage: { include: true } }), {
+      prompt_tokens: 1000,
+      completion_tokens: 100,
+      total_tokens: 1100,
+      prompt_tokens_details: { cached_tokens: 600 },
+      cost: 0.0045,
+    });
+    const plain = await ask({});
+    assert.equal(plain.prompt_tokens_details, undefined, "nothing cached unless scripted");
+    assert.equal(plain.cost, fakeOpenRouterCost(plain));
+    assert.deepEqual(fake.requests.map((r) => r.usageAccounting), [true, false]);
+  });
+});
+
+Deno.test("fake providers: a streamed OpenRouter answer ends with the usage chunk, cost included", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("openrouter", { chunks: ["a ", "b"], usage: { prompt_tokens: 10, completion_tokens: 2 } });
+    const stream = await client(fake.openrouterBaseUrl).chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "q" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const last = chunks.at(-1)!;
+    assert.deepEqual(last.choices, []);
+    assert.deepEqual(last.usage, {
+      prompt_tokens: 10,
+      completion_tokens: 2,
+      total_tokens: 12,
+      cost: 60 / 1e6,
+    });
+    assert.ok(chunks.slice(0, -1).every((chunk) => !chunk.usage), "usage only in the last chunk");
+  });
+});
+
+Deno.test("fake providers: DeepSeek reports cache hits its own way; other routes carry no cost", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("chat", { usage: { prompt_tokens: 50, completion_tokens: 5, cached_tokens: 32 } });
+    const completion = await client(fake.deepseekBaseUrl).chat.completions.create({
+      model: "deepseek-chat",
+      messages: [],
+    });
+    assert.deepEqual(completion.usage, {
+      prompt_tokens: 50,
+      completion_tokens: 5,
+      total_tokens: 55,
+      prompt_cache_hit_tokens: 32,
+      prompt_cache_miss_tokens: 18,
+    });
+  });
+});
+
+Deno.test("fake providers: Cohere rerank bills one search unit unless scripted", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("rerank", [{}, { searchUnits: 4 }, { searchUnits: null }]);
+    const meta = async () =>
+      (await (await fetch(`${fake.cohereBaseUrl}/v2/rerank`, {
+        method: "POST",
+        body: JSON.stringify({ model: "m", query: "q", documents: ["d"] }),
+      })).json()).meta;
+    assert.deepEqual((await meta()).billed_units, { search_units: 1 });
+    assert.deepEqual((await meta()).billed_units, { search_units: 4 });
+    assert.deepEqual(await meta(), { api_version: { version: "2" } });
+  });
 });

@@ -1,9 +1,10 @@
 /**
- * Cohere v2 rerank through the `cohere-ai` SDK, bounded by a timeout.
+ * Cohere v2 rerank through the `cohere-ai` SDK, bounded by a timeout. A successful call reports
+ * the search units Cohere billed through the caller's `onUsage`.
  */
 import { CohereClientV2, CohereError, CohereTimeoutError } from "cohere-ai";
 import { callerAbortError, startDeadline } from "./deadline.ts";
-import type { Reranker, RerankHit } from "./types.ts";
+import type { Reranker, RerankHit, RerankOptions } from "./types.ts";
 import { ProviderError } from "./types.ts";
 
 /** Options of {@link createCohereReranker}. */
@@ -35,24 +36,29 @@ export function createCohereReranker(options: CohereRerankerOptions): Reranker {
     query: string,
     documents: string[],
     topN: number,
-    call: { model?: string } = {},
+    call: RerankOptions = {},
   ): Promise<RerankHit[]> {
     if (documents.length === 0 || topN <= 0) return [];
+    const asked = call.model ?? model;
+    const started = performance.now();
     const deadline = startDeadline(options.timeoutMs);
+    let hits: RerankHit[];
+    let searchUnits: number;
     try {
       const response = await client.rerank(
-        { model: call.model ?? model, query, documents, topN: Math.min(topN, documents.length) },
+        { model: asked, query, documents, topN: Math.min(topN, documents.length) },
         { abortSignal: deadline.signal },
       );
       const results = Array.isArray(response?.results) ? response.results : undefined;
       if (!results) throw malformed("no results in the response");
-      return results.map((result) => {
+      hits = results.map((result) => {
         if (!Number.isInteger(result.index) || result.index < 0 || result.index >= documents.length) {
           throw malformed(`result index ${result.index} out of range for ${documents.length} documents`);
         }
         if (typeof result.relevanceScore !== "number") throw malformed("result without relevance_score");
         return { index: result.index, score: result.relevanceScore };
       }).sort((a, b) => b.score - a.score);
+      searchUnits = billedSearchUnits(response.meta?.billedUnits?.searchUnits, documents.length);
     } catch (error) {
       if (error instanceof ProviderError) throw error;
       if (deadline.callerAborted()) throw callerAbortError(deadline.signal);
@@ -60,6 +66,9 @@ export function createCohereReranker(options: CohereRerankerOptions): Reranker {
     } finally {
       deadline.clear();
     }
+    // Outside the try: a throwing callback is the caller's error, not a provider failure.
+    call.onUsage?.({ searchUnits, ms: Math.round(performance.now() - started), model: asked });
+    return hits;
   }
 
   function malformed(detail: string): ProviderError {
@@ -83,4 +92,13 @@ export function createCohereReranker(options: CohereRerankerOptions): Reranker {
   }
 
   return { name: provider, model, rerank };
+}
+
+/**
+ * The search units Cohere billed, as its response says; when it does not, Cohere's rule (one
+ * unit per query of up to 100 documents) rather than 0, so the ledger never counts a paid call free.
+ */
+function billedSearchUnits(reported: number | undefined, documents: number): number {
+  if (typeof reported === "number" && Number.isFinite(reported) && reported >= 0) return reported;
+  return Math.ceil(documents / 100);
 }

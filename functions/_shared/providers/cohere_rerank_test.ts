@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { withFakeProviders } from "../../../tests/support/fake_providers.ts";
 import { createCohereReranker } from "./cohere_rerank.ts";
-import { ProviderError } from "./types.ts";
+import { ProviderError, type RerankUsage } from "./types.ts";
 
-function reranker(baseUrl: string, timeoutMs = 500) {
+function reranker(baseUrl: string, timeoutMs = 5_000) {
   return createCohereReranker({
     apiKey: "co-test",
     baseUrl,
@@ -52,5 +52,48 @@ Deno.test("cohere_rerank: 429, timeout and a garbled body map to http 429, timeo
       kinds.push(error.reason);
     }
     assert.deepEqual(kinds, ["http 429", "timeout", "malformed"]);
+  });
+});
+
+Deno.test("cohere_rerank: onUsage gets the billed search units, the latency and the model asked for", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("rerank", [{ latencyMs: 30 }, { searchUnits: 3 }]);
+    const usages: RerankUsage[] = [];
+    const onUsage = (usage: RerankUsage) => usages.push(usage);
+    const rerank = reranker(fake.cohereBaseUrl);
+    await rerank.rerank("q", documents, 2, { onUsage });
+    await rerank.rerank("q", documents, 2, { model: "rerank-v3.5", onUsage });
+    assert.deepEqual(usages.map(({ searchUnits, model }) => ({ searchUnits, model })), [
+      { searchUnits: 1, model: "rerank-multilingual-v3.0" },
+      { searchUnits: 3, model: "rerank-v3.5" },
+    ]);
+    assert.ok(usages[0].ms >= 25, `latency ${usages[0].ms} ms`);
+    assert.equal(fake.requests[1].body?.model, "rerank-v3.5");
+  });
+});
+
+Deno.test("cohere_rerank: without billed units, one search unit per 100 documents; no call, no usage", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("rerank", [{ searchUnits: null }, { status: 500 }]);
+    const usages: RerankUsage[] = [];
+    const onUsage = (usage: RerankUsage) => usages.push(usage);
+    const many = Array.from({ length: 150 }, (_, i) => `document ${i}`);
+    await reranker(fake.cohereBaseUrl).rerank("q", many, 5, { onUsage });
+    assert.deepEqual(usages.map((u) => u.searchUnits), [2]);
+    await assert.rejects(reranker(fake.cohereBaseUrl).rerank("q", documents, 2, { onUsage }), ProviderError);
+    await reranker(fake.cohereBaseUrl).rerank("q", [], 2, { onUsage });
+    assert.equal(usages.length, 1, "a failed call and a call without documents report nothing");
+  });
+});
+
+Deno.test("cohere_rerank: a throwing onUsage is the caller's error, not a provider failure", async () => {
+  await withFakeProviders(async (fake) => {
+    const error = await reranker(fake.cohereBaseUrl).rerank("q", documents, 2, {
+      onUsage: () => {
+        throw new Error("ledger full");
+      },
+    }).catch((e) => e);
+    assert.ok(!(error instanceof ProviderError));
+    assert.equal(error.message, "ledger full");
   });
 });

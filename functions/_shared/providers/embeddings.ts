@@ -1,6 +1,6 @@
 /**
  * OpenAI embeddings through the `openai` SDK: one request per batch of `maxBatch` inputs,
- * vectors returned in input order, dimensions checked.
+ * vectors returned in input order, dimensions checked, tokens and wall time reported.
  */
 import { startDeadline } from "./deadline.ts";
 import { createOpenAIClient } from "./openai_client.ts";
@@ -67,9 +67,11 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
     return new ProviderError({ provider, model, kind: "malformed", detail });
   }
 
-  async function embed(texts: string[]): Promise<{ vectors: number[][]; tokens: number }> {
+  async function embed(texts: string[]): Promise<{ vectors: number[][]; tokens: number; ms: number }> {
     const empty = texts.findIndex((text) => !text.trim());
     if (empty >= 0) throw new Error(`embeddings: input ${empty} is empty (the API rejects empty inputs)`);
+    if (texts.length === 0) return { vectors: [], tokens: 0, ms: 0 };
+    const started = performance.now();
     const vectors: number[][] = [];
     let tokens = 0;
     for (let first = 0; first < texts.length; first += maxBatch) {
@@ -77,7 +79,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
       vectors.push(...batch.vectors);
       tokens += batch.tokens;
     }
-    return { vectors, tokens };
+    return { vectors, tokens, ms: Math.round(performance.now() - started) };
   }
 
   return { name: provider, model, dimensions, maxBatch, embed };

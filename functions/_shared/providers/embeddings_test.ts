@@ -10,7 +10,7 @@ function embedder(baseUrl: string, maxBatch = 128) {
     baseUrl,
     model: "text-embedding-3-small",
     maxBatch,
-    timeoutMs: 500,
+    timeoutMs: 5_000,
     maxRetries: 0,
   });
 }
@@ -36,7 +36,7 @@ Deno.test("embeddings: 300 texts with maxBatch 128 make exactly 3 requests, vect
 
 Deno.test("embeddings: empty input makes no request; an empty text is refused with its index", async () => {
   await withFakeProviders(async (fake) => {
-    assert.deepEqual(await embedder(fake.openaiBaseUrl).embed([]), { vectors: [], tokens: 0 });
+    assert.deepEqual(await embedder(fake.openaiBaseUrl).embed([]), { vectors: [], tokens: 0, ms: 0 });
     await assert.rejects(embedder(fake.openaiBaseUrl).embed(["ok", "  "]), /input 1 is empty/);
     assert.equal(fake.requests.length, 0);
   });
@@ -51,5 +51,15 @@ Deno.test("embeddings: wrong dimensions are 'malformed', a 500 is 'http'", async
     assert.match(wrongSize.message, /expected 1536 dimensions, got 3/);
     const failed = await embedder(fake.openaiBaseUrl).embed(["a text"]).catch((e) => e);
     assert.ok(failed instanceof ProviderError && failed.status === 500);
+  });
+});
+
+Deno.test("embeddings: a call reports its tokens and its wall time, every batch included", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("embeddings", [{ latencyMs: 20 }, { latencyMs: 20 }]);
+    const { tokens, ms } = await embedder(fake.openaiBaseUrl, 2).embed(["un texte", "deux textes", "trois"]);
+    assert.equal(fake.requests.length, 2);
+    assert.equal(tokens, [2, 3, 2].reduce((a, b) => a + b), "the fake's tokens, summed over the batches");
+    assert.ok(ms !== undefined && ms >= 35, `wall time ${ms} ms covers both batches`);
   });
 });

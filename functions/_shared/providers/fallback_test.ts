@@ -6,8 +6,9 @@ import type { ChatProvider, ChatStreamEvent } from "./types.ts";
 
 const messages = [{ role: "user" as const, content: "Bonjour" }];
 
-function chain(fake: FakeProviders, timeoutMs = 100): ChatProvider {
-  const common = { apiKey: "k", timeoutMs, maxRetries: 0 };
+/** Groq, the one tests script to hang, gets a short budget; the others a loaded machine cannot exhaust. */
+function chain(fake: FakeProviders, groqTimeoutMs = 100): ChatProvider {
+  const common = { apiKey: "k", timeoutMs: 5_000, maxRetries: 0 };
   return createChatChain([
     createOpenAICompatChat({
       ...common,
@@ -18,6 +19,7 @@ function chain(fake: FakeProviders, timeoutMs = 100): ChatProvider {
     createOpenAICompatChat({
       ...common,
       name: "groq",
+      timeoutMs: groqTimeoutMs,
       baseUrl: fake.groqBaseUrl,
       model: "llama-3.3-70b-versatile",
     }),

@@ -26,6 +26,7 @@ Deno.test("createProviders: with the fake's env, chat, router, embeddings and re
 
     const chat = await providers.chat.complete({ messages: [{ role: "user", content: "Bonjour" }] });
     assert.equal(chat.model, "anthropic/claude-3.5-sonnet");
+    assert.ok(chat.usage.costUsd! > 0, "OpenRouter's own cost");
     const routed = await providers.router.complete({ messages: [{ role: "user", content: "Bonjour" }] });
     assert.equal(routed.model, "anthropic/claude-3.5-haiku");
     assert.deepEqual(fake.requests[1].body?.models, [
@@ -37,6 +38,7 @@ Deno.test("createProviders: with the fake's env, chat, router, embeddings and re
     fake.script("openrouter", { status: 502 });
     const fellBack = await providers.chat.complete({ messages: [{ role: "user", content: "Bonjour" }] });
     assert.deepEqual([fellBack.provider, fellBack.model], ["groq", "llama-3.3-70b-versatile"]);
+    assert.equal(fellBack.usage.costUsd, undefined, "Groq is priced from the table, not by itself");
 
     const schema = { type: "object", properties: { agent: { enum: ["audrey", "carole"] } } };
     const deepseek = await providers.chatProviders.deepseek!.complete({

@@ -1,7 +1,7 @@
 /**
  * Chat through the `openai` SDK against any OpenAI-compatible API (OpenAI, Groq, DeepSeek,
- * OpenRouter). The OpenRouter variant sends OpenRouter's `models` fallback list and reports
- * the model that actually answered.
+ * OpenRouter). The OpenRouter variant sends OpenRouter's `models` fallback list, reports the
+ * model that actually answered and what the call cost (its `usage.cost`).
  */
 import type OpenAI from "openai";
 import { startDeadline } from "./deadline.ts";
@@ -12,7 +12,10 @@ import { ProviderError } from "./types.ts";
 
 /** Options of {@link createOpenAICompatChat}. */
 export interface OpenAICompatOptions {
-  /** Provider name recorded in results and errors: `openrouter`, `groq`, `deepseek`, `openai`. */
+  /**
+   * Provider name recorded in results and errors: `openrouter`, `groq`, `deepseek`, `openai`.
+   * `openrouter` also asks for usage accounting and reads its `usage.cost` into `Usage.costUsd`.
+   */
   name: string;
   apiKey: string;
   baseUrl: string;
@@ -36,11 +39,16 @@ export interface OpenAICompatOptions {
 
 type CreateParams = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
 type ChatCompletion = OpenAI.Chat.ChatCompletion;
+/** OpenRouter's request fields beside OpenAI's (the SDK sends unknown fields as they are). */
+type OpenRouterParams = CreateParams & { models?: string[]; usage?: { include: boolean } };
+/** The usage object as the APIs send it: OpenAI's fields, OpenRouter's `cost`, DeepSeek's cache hits. */
+type WireUsage = Partial<OpenAI.CompletionUsage> & { cost?: unknown; prompt_cache_hit_tokens?: unknown };
 
 /** A ChatProvider over an OpenAI-compatible chat completions endpoint. */
 export function createOpenAICompatChat(options: OpenAICompatOptions): ChatProvider {
   const client = createOpenAIClient(options);
   const name = options.name;
+  const billed = name === "openrouter";
 
   async function complete(req: ChatRequest): Promise<ChatResult> {
     const model = req.model ?? options.model;
@@ -51,7 +59,7 @@ export function createOpenAICompatChat(options: OpenAICompatOptions): ChatProvid
         buildParams(req, model, options),
         requestOptions(req, deadline.signal),
       );
-      const { text, usedModel, usage } = readCompletion(completion, { provider: name, model });
+      const { text, usedModel, usage } = readCompletion(completion, { provider: name, model }, billed);
       const ms = Math.round(performance.now() - started);
       return {
         ...finishText(text, req.json, { provider: name, model: usedModel }),
@@ -82,7 +90,8 @@ export function createOpenAICompatChat(options: OpenAICompatOptions): ChatProvid
       }, requestOptions(req, deadline.signal));
       for await (const chunk of chunks) {
         if (chunk.model) usedModel = chunk.model;
-        if (chunk.usage) usage = readUsage(chunk.usage);
+        // The last chunk (no choices) carries the usage, OpenRouter's cost included.
+        if (chunk.usage) usage = readUsage(chunk.usage, billed);
         const delta = chunk.choices?.[0]?.delta?.content;
         if (!delta) continue;
         text += delta;
@@ -130,7 +139,7 @@ function toWire(message: ChatRequest["messages"][number]): CreateParams["message
 }
 
 function buildParams(req: ChatRequest, model: string, options: OpenAICompatOptions): CreateParams {
-  const params: CreateParams & { models?: string[] } = { model, messages: req.messages.map(toWire) };
+  const params: OpenRouterParams = { model, messages: req.messages.map(toWire) };
   if (req.temperature !== undefined) params.temperature = req.temperature;
   if (req.maxTokens !== undefined) params.max_tokens = req.maxTokens;
   if (req.json === true) params.response_format = { type: "json_object" };
@@ -149,16 +158,38 @@ function buildParams(req: ChatRequest, model: string, options: OpenAICompatOptio
   if (options.fallbackModels?.length) {
     params.models = [...new Set([model, ...options.fallbackModels])];
   }
+  // OpenRouter's usage accounting. Its docs now call the flag deprecated (usage, cost included,
+  // always comes back); it is harmless and keeps older deployments answering the cost.
+  if (options.name === "openrouter") params.usage = { include: true };
   return params;
 }
 
-function readUsage(usage: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): Usage {
-  return { promptTokens: usage?.prompt_tokens ?? 0, completionTokens: usage?.completion_tokens ?? 0 };
+function count(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * Token counts, cached prompt tokens (`prompt_tokens_details.cached_tokens`, else DeepSeek's
+ * `prompt_cache_hit_tokens`) and, when `billed` (OpenRouter), `usage.cost` in USD (OpenRouter's
+ * credits are dollars). Fields the provider did not send stay absent, never 0.
+ */
+function readUsage(usage: OpenAI.CompletionUsage | null | undefined, billed: boolean): Usage {
+  const wire = (usage ?? {}) as WireUsage;
+  const result: Usage = {
+    promptTokens: wire.prompt_tokens ?? 0,
+    completionTokens: wire.completion_tokens ?? 0,
+  };
+  const cached = count(wire.prompt_tokens_details?.cached_tokens) ?? count(wire.prompt_cache_hit_tokens);
+  if (cached !== undefined) result.cachedTokens = cached;
+  const cost = billed ? count(wire.cost) : undefined;
+  if (cost !== undefined) result.costUsd = cost;
+  return result;
 }
 
 function readCompletion(
   completion: ChatCompletion,
   where: { provider: string; model: string },
+  billed: boolean,
 ): { text: string; usedModel: string; usage: Usage } {
   const content = (completion as Partial<ChatCompletion> | null)?.choices?.[0]?.message?.content;
   if (typeof content !== "string") {
@@ -167,7 +198,7 @@ function readCompletion(
   return {
     text: content,
     usedModel: typeof completion.model === "string" && completion.model ? completion.model : where.model,
-    usage: readUsage(completion.usage),
+    usage: readUsage(completion.usage, billed),
   };
 }
 

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { type FakeProviders, withFakeProviders } from "../../../tests/support/fake_providers.ts";
+import {
+  fakeOpenRouterCost,
+  type FakeProviders,
+  withFakeProviders,
+} from "../../../tests/support/fake_providers.ts";
 import { createOpenAICompatChat, type OpenAICompatOptions } from "./openai_compat.ts";
 import { type ChatResult, ProviderError } from "./types.ts";
 
@@ -192,5 +196,70 @@ Deno.test("openai_compat: without structured output, a schema request becomes js
     assert.equal(instruction.role, "system");
     assert.match(instruction.content, /JSON schema \(route\): \{"type":"object"/);
     assert.deepEqual(rest, question);
+  });
+});
+
+function openrouterChat(fake: FakeProviders, overrides: Partial<OpenAICompatOptions> = {}) {
+  return openaiChat(fake, {
+    name: "openrouter",
+    baseUrl: fake.openrouterBaseUrl,
+    model: "anthropic/claude-3.5-sonnet",
+    ...overrides,
+  });
+}
+
+Deno.test("openai_compat: OpenRouter asks for usage accounting and reports its cost and cached tokens", async () => {
+  await withFakeProviders(async (fake) => {
+    const usage = { prompt_tokens: 1200, completion_tokens: 80, cached_tokens: 1024 };
+    fake.script("openrouter", { usage });
+    const result = await openrouterChat(fake).complete({ messages: question });
+    assert.deepEqual(result.usage, {
+      promptTokens: 1200,
+      completionTokens: 80,
+      cachedTokens: 1024,
+      costUsd: fakeOpenRouterCost(usage),
+    });
+    assert.deepEqual(fake.requests[0].body?.usage, { include: true });
+    assert.equal(fake.requests[0].usageAccounting, true);
+  });
+});
+
+Deno.test("openai_compat: a streamed OpenRouter answer takes its cost from the last chunk", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("openrouter", {
+      chunks: ["Bon", "jour"],
+      usage: { prompt_tokens: 40, completion_tokens: 2, cost: 0.00042 },
+    });
+    const { deltas, done } = await collect(openrouterChat(fake).stream({ messages: question }));
+    assert.deepEqual(deltas, ["Bon", "jour"]);
+    assert.deepEqual(done?.usage, { promptTokens: 40, completionTokens: 2, costUsd: 0.00042 });
+    assert.equal(fake.requests[0].usageAccounting, true);
+  });
+});
+
+Deno.test("openai_compat: OpenAI reports cached tokens, DeepSeek its cache hits; neither asks for or reads a cost", async () => {
+  await withFakeProviders(async (fake) => {
+    fake.script("chat", [
+      { usage: { prompt_tokens: 2000, completion_tokens: 10, cached_tokens: 1536 } },
+      { usage: { prompt_tokens: 300, completion_tokens: 7, cached_tokens: 256 } },
+    ]);
+    const openai = await openaiChat(fake).complete({ messages: question });
+    assert.deepEqual(openai.usage, { promptTokens: 2000, completionTokens: 10, cachedTokens: 1536 });
+    const deepseek = await openaiChat(fake, { name: "deepseek", baseUrl: fake.deepseekBaseUrl })
+      .stream({ messages: question });
+    assert.deepEqual((await collect(deepseek)).done?.usage, {
+      promptTokens: 300,
+      completionTokens: 7,
+      cachedTokens: 256,
+    });
+    assert.deepEqual(fake.requests.map((r) => [r.provider, r.body?.usage, r.usageAccounting]), [
+      ["openai", undefined, false],
+      ["deepseek", undefined, false],
+    ]);
+    // An answer carrying a cost (the OpenRouter route) read by a provider not named openrouter: ignored.
+    const unnamed = await openaiChat(fake, { baseUrl: fake.openrouterBaseUrl }).complete({
+      messages: question,
+    });
+    assert.equal(unnamed.usage.costUsd, undefined);
   });
 });

@@ -44,6 +44,14 @@ export interface Attempt {
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /**
+   * Prompt tokens served from the provider's cache (billed lower), when it says: a part of
+   * `promptTokens`, not an addition (`prompt_tokens_details.cached_tokens`; DeepSeek's
+   * `prompt_cache_hit_tokens`).
+   */
+  cachedTokens?: number;
+  /** What the call cost as the provider bills it (OpenRouter's usage.cost), USD, when it says. */
+  costUsd?: number;
 }
 
 /** A finished chat completion. */
@@ -69,13 +77,17 @@ export interface ChatProvider {
   stream(req: ChatRequest): AsyncIterable<ChatStreamEvent>;
 }
 
-/** Text embeddings. `embed` splits its input into batches of `maxBatch`: one request per batch. */
+/**
+ * Text embeddings. `embed` splits its input into batches of `maxBatch`: one request per batch.
+ * It answers the vectors in input order, the tokens billed (summed over the batches) and, for
+ * providers over the network, `ms`: the wall time of the whole call, every batch included.
+ */
 export interface Embedder {
   readonly name: string;
   readonly model: string;
   readonly dimensions: number;
   readonly maxBatch: number;
-  embed(texts: string[]): Promise<{ vectors: number[][]; tokens: number }>;
+  embed(texts: string[]): Promise<{ vectors: number[][]; tokens: number; ms?: number }>;
 }
 
 /** One reranked document: its index in the input and a relevance score (higher is better). */
@@ -84,19 +96,34 @@ export interface RerankHit {
   score: number;
 }
 
+/** What one billed rerank call used, for the usage ledger. */
+export interface RerankUsage {
+  /** Cohere's `meta.billed_units.search_units` (one per query of up to 100 documents). */
+  searchUnits: number;
+  /** Wall time of the call, SDK retries included. */
+  ms: number;
+  /** The model the call asked for (the API does not echo one back). */
+  model: string;
+}
+
+/** Per-call options of {@link Reranker.rerank}. */
+export interface RerankOptions {
+  /** Overrides the configured model (a company's rerank_model). */
+  model?: string;
+  /**
+   * Called once after a successful billed call, before `rerank` resolves; never on failure, nor
+   * by a reranker that bills nothing (the offline one) or a call that made no request.
+   */
+  onUsage?: (usage: RerankUsage) => void;
+}
+
 /**
  * Reorders documents by relevance to a query. Results are sorted, best first, at most `topN`.
- * `model` overrides the configured one (a company's rerank_model).
  */
 export interface Reranker {
   readonly name: string;
   readonly model: string;
-  rerank(
-    query: string,
-    documents: string[],
-    topN: number,
-    options?: { model?: string },
-  ): Promise<RerankHit[]>;
+  rerank(query: string, documents: string[], topN: number, options?: RerankOptions): Promise<RerankHit[]>;
 }
 
 /** Why a provider call failed. */
