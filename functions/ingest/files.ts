@@ -64,7 +64,12 @@ export function storageDownloader(supabaseUrl: string, secretKey: string) {
 export function createFileWorker(deps: FileWorkerDeps) {
   const { db } = deps;
 
-  async function finish(file: ClaimedFile, chunks: number | null, error: string | null, retry: number | null) {
+  async function finish(
+    file: ClaimedFile,
+    chunks: number | null,
+    error: string | null,
+    retry: number | null,
+  ) {
     await db.asService((tx) =>
       tx`select public.knowledge_files_finish(${file.id}, ${file.attempts}, ${chunks}, ${error}, ${retry}, ${MAX_ATTEMPTS})`
     );
@@ -74,7 +79,11 @@ export function createFileWorker(deps: FileWorkerDeps) {
     const company = { id: file.company_id, slug: file.company_slug };
     try {
       if (file.status === "deleting") {
-        await ingestDocuments({ db, embedder: deps.embedder }, { company, documents: [], deleteSources: [file.source] });
+        await ingestDocuments({ db, embedder: deps.embedder }, {
+          company,
+          documents: [],
+          deleteSources: [file.source],
+        });
         await finish(file, null, null, null);
         return "deleted";
       }
@@ -95,7 +104,11 @@ export function createFileWorker(deps: FileWorkerDeps) {
       // What cannot be read will not be readable later: the reason, at once. Else a later try.
       const final = error instanceof ExtractError || isRefusal(error);
       const reason = error instanceof Error ? error.message.slice(0, 500) : "failed";
-      console.error(`ingest: file ${file.id} failed (attempt ${file.attempts}): ${error instanceof Error ? error.name : "error"}`);
+      console.error(
+        `ingest: file ${file.id} failed (attempt ${file.attempts}): ${
+          error instanceof Error ? error.name : "error"
+        }`,
+      );
       await finish(file, null, reason, final ? null : backoffSeconds(file.attempts));
       return final || file.attempts >= MAX_ATTEMPTS ? "failed" : "retried";
     }
@@ -118,7 +131,10 @@ export function createFileWorker(deps: FileWorkerDeps) {
   return { drain };
 }
 
-/** A refusal of the content itself (an unknown agent, too many chunks): retrying changes nothing. */
+/**
+ * A refusal of the content itself (an unknown agent, too many chunks), or the company's monthly
+ * budget reached (429: not before next month): retrying within minutes changes nothing.
+ */
 function isRefusal(error: unknown): boolean {
   const status = (error as { status?: number })?.status;
   return typeof status === "number" && status >= 400 && status < 500;

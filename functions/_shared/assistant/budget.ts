@@ -6,8 +6,20 @@ type Json = any;
 /** Rough token count of a JSON value (four characters a token). */
 export const tokensOf = (value: unknown) => Math.ceil(JSON.stringify(value).length / 4);
 
-/** Shortens the context's longest lists, one item at a time, until it fits `budget` tokens; totals are never cut. */
-export function fitBudget(context: Json, budget: number): { context: Json; trimmed: boolean } {
+const utf8 = new TextEncoder();
+
+/** A JSON value's size in UTF-8 bytes (what bounds its tokens). */
+export const bytesOf = (value: unknown) => utf8.encode(JSON.stringify(value)).length;
+
+/**
+ * Shortens the context's longest lists, one item at a time, until it fits `budget` tokens
+ * (or `budget` of another `measure`, bytes say); totals are never cut.
+ */
+export function fitBudget(
+  context: Json,
+  budget: number,
+  measure: (value: unknown) => number = tokensOf,
+): { context: Json; trimmed: boolean } {
   const copy = structuredClone(context);
   let trimmed = false;
   const lists = () => {
@@ -21,7 +33,7 @@ export function fitBudget(context: Json, budget: number): { context: Json; trimm
     walk(copy);
     return found.sort((a, b) => JSON.stringify(b).length - JSON.stringify(a).length);
   };
-  while (tokensOf(copy) > budget) {
+  while (measure(copy) > budget) {
     const longest = lists()[0];
     if (!longest) break;
     longest.pop();

@@ -9,7 +9,9 @@ import { z } from "zod";
 import { foldText } from "../providers/lexical.ts";
 import { parsePeriod } from "./period.ts";
 import type { AssistantSection } from "../../../types/api.ts";
-import type { ChatProvider } from "../providers/types.ts";
+import { AllProvidersFailed } from "../providers/fallback.ts";
+import type { ChatProvider, ChatRequest } from "../providers/types.ts";
+import { chatCalls, failedCalls, type LedgerCall } from "../usage.ts";
 
 export type Intent =
   | "clients_count"
@@ -147,43 +149,51 @@ const SECTIONS = [
 ] as const;
 const ModelPick = z.object({ sections: z.array(z.enum(SECTIONS)).min(1).max(8) });
 
+/** The router's request: its output is bounded (the budget's reservation counts on it). */
+export function routerRequest(question: string, timeoutMs: number): ChatRequest {
+  return {
+    messages: [
+      {
+        role: "system",
+        content:
+          "Classe la question d'un chef d'entreprise sur ses propres données. Choisis les sections utiles parmi : " +
+          "company (l'entreprise), clients, billing (devis et factures), tasks (tâches), projects (projets), " +
+          "appointments (rendez-vous), followups (relances), inbox (messages).",
+      },
+      { role: "user", content: question },
+    ],
+    json: {
+      name: "sections",
+      schema: {
+        type: "object",
+        additionalProperties: false,
+        required: ["sections"],
+        properties: { sections: { type: "array", items: { type: "string", enum: [...SECTIONS] } } },
+      },
+    },
+    temperature: 0,
+    maxTokens: 60,
+    timeoutMs,
+  };
+}
+
 /**
  * The router model's pick of sections (structured output), merged with the keywords' (which
- * keep the intent, hence the offline answer's shape). Null when the model fails.
+ * keep the intent, hence the offline answer's shape); null when the model fails. `calls` are
+ * the ledger's rows for it (failed attempts included), whatever happened.
  */
 export async function classifyWithModel(
   router: ChatProvider,
   question: string,
   timeoutMs: number,
-): Promise<AssistantSection[] | null> {
+  model?: string | null,
+): Promise<{ sections: AssistantSection[] | null; calls: LedgerCall[] }> {
   try {
-    const result = await router.complete({
-      messages: [
-        {
-          role: "system",
-          content:
-            "Classe la question d'un chef d'entreprise sur ses propres données. Choisis les sections utiles parmi : " +
-            "company (l'entreprise), clients, billing (devis et factures), tasks (tâches), projects (projets), " +
-            "appointments (rendez-vous), followups (relances), inbox (messages).",
-        },
-        { role: "user", content: question },
-      ],
-      json: {
-        name: "sections",
-        schema: {
-          type: "object",
-          additionalProperties: false,
-          required: ["sections"],
-          properties: { sections: { type: "array", items: { type: "string", enum: [...SECTIONS] } } },
-        },
-      },
-      temperature: 0,
-      maxTokens: 60,
-      timeoutMs,
-    });
+    const result = await router.complete(routerRequest(question, timeoutMs));
+    const calls = chatCalls(result, { requested: model ?? null });
     const parsed = ModelPick.safeParse(result.json);
-    return parsed.success ? [...new Set(parsed.data.sections)] : null;
-  } catch {
-    return null;
+    return { sections: parsed.success ? [...new Set(parsed.data.sections)] : null, calls };
+  } catch (error) {
+    return { sections: null, calls: error instanceof AllProvidersFailed ? failedCalls(error.attempts) : [] };
   }
 }

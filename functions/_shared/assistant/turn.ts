@@ -7,29 +7,47 @@
  * ask:
  * 1. begin (service, with the user's id): company, conversation (or a new one, titled from the
  *    question), the question stored;
- * 2. the sections the question needs (router model with structured output, else keywords);
- * 3. the context: valid cached sections (service), the rest built as the user
- *    (build_company_context under RLS, with the versions read in the same statement), stored
- *    back (service) unless a write moved a version on meanwhile; a client's card looked up by
- *    name (accent- and typo-tolerant) as the user;
- * 4. trimmed to the token budget (lists shortened, totals kept);
- * 5. the answer: the chat chain with the facts, its numbers checked against the snapshot (a reply
+ * 2. the budget (service, unless offline): money set aside for the router's and the answer's
+ *    ceilings, else the budget's fallback model for the answer, else offline with a note (spend.ts);
+ * 3. the sections the question needs (router model with structured output, else keywords);
+ * 4. the context (context.ts): cached sections, the rest built as the user; a client's card;
+ * 5. trimmed to the token budget (lists shortened, totals kept) and to what was reserved;
+ * 6. the answer: the chat chain with the facts, its numbers checked against the snapshot (a reply
  *    with a number the context does not hold is replaced by the offline answer and flagged);
  *    offline (no keys) the deterministic answerer; every provider failing → 503, the question kept;
- * 6. finish (service): the answer with exactly the context sent and its hash, tokens, model, latency.
+ * 7. finish (service): the answer with exactly the context sent and its hash, tokens, model,
+ *    latency, and the turn's provider calls for the ledger with the reservation released (one
+ *    round trip; a 503 records its failed calls alone, having no answer to store).
  */
 import type { Claims } from "../auth.ts";
 import { foldText } from "../providers/lexical.ts";
 import type { Db } from "../db.ts";
 import { dbStep } from "../errors.ts";
 import { HttpError } from "../http.ts";
-import { AllProvidersFailed, type ChatProvider, ProviderError } from "../providers/index.ts";
-import type { AssistantAskResponse, AssistantRequest, AssistantSection } from "../../../types/api.ts";
+import {
+  AllProvidersFailed,
+  type ChatProvider,
+  type ChatRequest,
+  ProviderError,
+} from "../providers/index.ts";
+import { chatCalls, failedCalls, type LedgerCall, type Reservation } from "../usage.ts";
+import type { AssistantAskResponse, AssistantRequest } from "../../../types/api.ts";
 import { answerOffline, type EntityMatch } from "./answer.ts";
 import { unsupportedNumbers } from "./check.ts";
-import { fitBudget, sha256, tokensOf } from "./budget.ts";
-import { classifyTurn, classifyWithModel } from "./intent.ts";
+import { bytesOf, fitBudget, sha256, tokensOf } from "./budget.ts";
+import { createContextSteps, type Service } from "./context.ts";
+import { classifyTurn, classifyWithModel, routerRequest } from "./intent.ts";
+import { manage } from "./manage.ts";
 import { periodLabel } from "./period.ts";
+import {
+  ANSWER_MAX_TOKENS,
+  type AssistantModels,
+  CAP_NOTE,
+  ceilingOf,
+  type PaidModel,
+  planSpend,
+  type SpendPlan,
+} from "./spend.ts";
 
 export { fitBudget, tokensOf } from "./budget.ts";
 
@@ -50,6 +68,12 @@ export interface AssistantDeps {
   contextBudget?: number;
   /** The clock (« today », the week, periods: SQL reads it in the company's time zone); default the real one. */
   clock?: () => Date;
+  /**
+   * The paid models behind `chat` and `router` (spend.ts's assistantModels), for the budget's
+   * ceilings and its fallback model; without them a call is reserved as an unpriced model's
+   * and the fallback model is not used.
+   */
+  models?: AssistantModels;
 }
 
 const SYSTEM =
@@ -61,54 +85,36 @@ n'est pas dans les faits, dis-le simplement.`;
 
 export function createAssistant(deps: AssistantDeps) {
   const { db } = deps;
-  const service = <T>(fn: Parameters<Db["asService"]>[0]) =>
+  const service: Service = <T>(fn: Parameters<Db["asService"]>[0]) =>
     dbStep("assistant", () => db.asService(fn)) as Promise<T>;
   const budget = deps.contextBudget ?? 3000;
+  // The facts may take this many bytes of the answer's reserved prompt (a token is at least a byte).
+  const factsBytes = Math.ceil(budget * 4 * 1.25);
+  const { context, lookupClient } = createContextSteps(db, service);
+  const head = deps.chat.name.split(">")[0];
+  const models = {
+    answer: deps.models?.answer ?? { provider: head, model: "unknown" },
+    router: deps.models?.router ?? { provider: head, model: "unknown" },
+  } satisfies Record<string, PaidModel>;
 
-  async function context(
-    claims: Claims,
-    company: { id: string; slug: string },
-    sections: AssistantSection[],
-    now: Date,
-  ) {
-    const [{ cached }] = await service<Json[]>((tx) =>
-      tx`select public.assistant_cached_context(${company.id}::uuid, ${sections}::text[]) as cached`
+  /** The budget's decision, before any paid call (one round trip; none offline). */
+  async function plan(companyId: string, question: string, answerReq: ChatRequest): Promise<SpendPlan> {
+    if (deps.offline) return { mode: "offline", capped: false, reservation: null };
+    const decided = await planSpend(
+      async (ceilings) =>
+        (await service<Json[]>((tx) =>
+          tx`select public.budget_reserve(${companyId}::uuid, ${tx.json(ceilings as Json)}) as r`
+        ))[0].r as Reservation,
+      {
+        router: ceilingOf(models.router, routerRequest(question, deps.timeoutMs)),
+        answer: ceilingOf(models.answer, answerReq, factsBytes),
+      },
     );
-    const missing = sections.filter((s) => !(s in cached));
-    let built: Json = {};
-    if (missing.length > 0) {
-      // One statement: the context and the versions it was built at share a snapshot.
-      const [row] = await db.asUser(
-        claims,
-        (tx) =>
-          tx`select public.build_company_context(${company.id}, ${missing}::text[], ${now}::timestamptz) as context,
-             (select coalesce(jsonb_object_agg(v.section, v.version), '{}') from private.context_versions v
-              where v.company_id = ${company.id}::uuid and v.section = any (${missing}::text[])) as versions`,
-      );
-      built = row.context;
-      await service((tx) =>
-        tx`select public.assistant_store_context(${company.id}::uuid, ${tx.json(built)}, ${
-          tx.json(row.versions)
-        })`
-      );
+    // Without a way to call the fallback model alone, the cap answers offline (its hold released at finish).
+    if (decided.mode === "fallback" && !deps.models) {
+      return { mode: "offline", capped: true, reservation: decided.reservation };
     }
-    return { context: { ...cached, ...built } as Json, cachedSections: sections.filter((s) => s in cached) };
-  }
-
-  async function lookupClient(claims: Claims, company: string, name: string): Promise<EntityMatch> {
-    return await db.asUser(claims, async (tx) => {
-      const matches = await tx<{ id: string; name: string; score: number }[]>`
-        select id::text, name, score from public.find_company_entities(${company}, ${name}, 'client', 5)`;
-      const exact = matches.find((m) => foldText(m.name).trim() === foldText(name).trim());
-      const best = exact ?? matches[0];
-      if (!best || best.score < 0.45) return { missing: name };
-      const close = exact
-        ? []
-        : matches.filter((m) => m !== best && m.score >= best.score - 0.1 && m.score >= 0.45);
-      if (close.length > 0) return { candidates: [best, ...close].map((m) => m.name) };
-      const [{ card }] = await tx`select public.client_card(${company}, ${best.id}::uuid) as card`;
-      return { card };
-    });
+    return decided;
   }
 
   async function ask(
@@ -130,10 +136,29 @@ export function createAssistant(deps: AssistantDeps) {
       body.message,
       history.filter((h) => h.role === "user").map((h) => h.content),
     );
+    const answerRequest = (facts: string): ChatRequest => ({
+      messages: [
+        { role: "system", content: SYSTEM },
+        { role: "system", content: `Faits de l'entreprise (JSON) :\n${facts}` },
+        ...history,
+        { role: "user", content: body.message },
+      ],
+      temperature: 0.2,
+      maxTokens: ANSWER_MAX_TOKENS,
+      timeoutMs: deps.timeoutMs,
+    });
+    const spend = await plan(company.id, body.message, answerRequest(""));
+    const calls: LedgerCall[] = [];
     let sections = classified.sections;
-    if (!deps.offline) {
-      const picked = await classifyWithModel(deps.router, body.message, deps.timeoutMs);
-      if (picked) sections = [...new Set([...classified.sections, ...picked])];
+    if (spend.mode === "paid") {
+      const picked = await classifyWithModel(
+        deps.router,
+        body.message,
+        deps.timeoutMs,
+        deps.models?.router.model,
+      );
+      calls.push(...picked.calls);
+      if (picked.sections) sections = [...new Set([...classified.sections, ...picked.sections])];
     }
     // The company's calendar day is in `company`; the week's appointments need it for « today ».
     if (classified.intent === "today_appointments" && !sections.includes("company")) {
@@ -155,7 +180,13 @@ export function createAssistant(deps: AssistantDeps) {
       entity = await lookupClient(claims, company.slug, classified.entity);
       if (entity.card) full.client = entity.card;
     }
-    const { context: snapshot, trimmed } = fitBudget(full, budget);
+    let { context: snapshot, trimmed } = fitBudget(full, budget);
+    if (spend.mode !== "offline" && bytesOf(snapshot) > factsBytes) {
+      // What was reserved bounds the prompt: the facts are cut to it (or the model is not called).
+      const cut = fitBudget(snapshot, factsBytes, bytesOf);
+      snapshot = cut.context;
+      trimmed = true;
+    }
     const offlineAnswer = answerOffline(classified.intent, full, entity, foldText(body.message));
 
     let reply = offlineAnswer.text;
@@ -163,19 +194,17 @@ export function createAssistant(deps: AssistantDeps) {
     let usage = { promptTokens: 0, completionTokens: 0 };
     let replaced = false;
     let rejected: { reply: string; numbers: number[] } | null = null;
-    if (!deps.offline) {
+    const provider: ChatProvider | null = spend.mode === "offline" || bytesOf(snapshot) > factsBytes
+      ? null
+      : spend.mode === "fallback"
+      ? deps.models!.single(spend.model)
+      : deps.chat;
+    // Without the models, the ledger has only the model that answered.
+    const requested = spend.mode === "fallback" ? spend.model : deps.models?.answer.model ?? null;
+    if (provider) {
       try {
-        const result = await deps.chat.complete({
-          messages: [
-            { role: "system", content: SYSTEM },
-            { role: "system", content: `Faits de l'entreprise (JSON) :\n${JSON.stringify(snapshot)}` },
-            ...history,
-            { role: "user", content: body.message },
-          ],
-          temperature: 0.2,
-          maxTokens: 500,
-          timeoutMs: deps.timeoutMs,
-        });
+        const result = await provider.complete(answerRequest(JSON.stringify(snapshot)));
+        calls.push(...chatCalls(result, { requested }));
         model = result.model;
         usage = result.usage;
         const wrong = unsupportedNumbers(result.text, snapshot, body.message);
@@ -186,18 +215,34 @@ export function createAssistant(deps: AssistantDeps) {
           rejected = { reply: result.text.slice(0, 4000), numbers: wrong.slice(0, 20) };
         }
       } catch (error) {
-        if (error instanceof AllProvidersFailed || error instanceof ProviderError) {
+        if (!(error instanceof AllProvidersFailed || error instanceof ProviderError)) throw error;
+        calls.push(
+          ...(error instanceof AllProvidersFailed ? failedCalls(error.attempts) : failedCalls([{
+            provider: error.provider,
+            model: error.model ?? requested ?? "",
+            ok: false,
+            error: error.reason,
+            ms: 0,
+          }])),
+        );
+        if (spend.mode === "paid") {
+          // No answer to store: this is the turn's last round trip, the failed calls its only writes.
+          await service((tx) =>
+            tx`select public.ledger_record(${company.id}::uuid, 'assistant', ${begun.conversation_id}::uuid,
+              ${tx.json(calls as Json)}, ${spend.reservation?.reservation ?? null}::uuid)`
+          );
           throw new HttpError(
             "unavailable",
             "assistant: every model failed; your question is kept, ask again in a moment",
-            {
-              conversation_id: begun.conversation_id,
-            },
+            { conversation_id: begun.conversation_id },
           );
         }
-        throw error;
+        // The budget's fallback model failed: the answer from the facts, with the cap's note.
       }
     }
+    const capped = spend.mode !== "paid" && model === "offline" &&
+      (spend.mode === "fallback" || spend.capped);
+    if (capped) reply = `${reply}\n\n${CAP_NOTE}`;
     const snapshotText = JSON.stringify(snapshot);
     const hash = await sha256(snapshotText);
     const contextTokens = tokensOf(snapshot);
@@ -225,9 +270,17 @@ export function createAssistant(deps: AssistantDeps) {
             trimmed,
             replaced,
             rejected,
-            offline: deps.offline,
+            offline: model === "offline",
             facts: offlineAnswer.facts,
+            budget: {
+              mode: spend.mode,
+              capped,
+              reserved_usd: spend.reservation?.amount_usd ?? null,
+              soft: spend.reservation?.soft ?? false,
+            },
           },
+          usage: calls,
+          reservation: spend.reservation?.reservation ?? null,
         } as Json)
       }) as id`
     );
@@ -243,7 +296,7 @@ export function createAssistant(deps: AssistantDeps) {
         context_tokens: contextTokens,
       },
       model,
-      offline: deps.offline,
+      offline: model === "offline",
       replaced,
       cached_sections: cachedSections,
     };
@@ -253,39 +306,8 @@ export function createAssistant(deps: AssistantDeps) {
     switch (body.action) {
       case "ask":
         return await ask(claims, body);
-      case "list": {
-        const [{ result }] = await service<Json[]>((tx) =>
-          tx`select public.assistant_list_conversations(${claims.sub}::uuid, ${
-            body.company_id ?? null
-          }, ${body.limit}, ${body.offset}) as result`
-        );
-        return {
-          conversations: result.conversations,
-          total: result.total,
-          limit: body.limit,
-          offset: body.offset,
-        };
-      }
-      case "messages": {
-        const [{ result }] = await service<Json[]>((tx) =>
-          tx`select public.assistant_conversation_messages(${claims.sub}::uuid, ${body.conversation_id}::uuid) as result`
-        );
-        return { conversation_id: body.conversation_id, messages: result };
-      }
-      case "rename":
-      case "archive":
-      case "delete": {
-        const status = body.action === "delete"
-          ? "deleted"
-          : body.action === "archive"
-          ? (body.archived ? "archived" : "active")
-          : null;
-        const title = body.action === "rename" ? body.title : null;
-        const [{ result }] = await service<Json[]>((tx) =>
-          tx`select public.assistant_update_conversation(${claims.sub}::uuid, ${body.conversation_id}::uuid, ${title}, ${status}) as result`
-        );
-        return result;
-      }
+      default:
+        return await manage(service, claims, body);
     }
   };
 }

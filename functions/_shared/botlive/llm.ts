@@ -5,14 +5,19 @@
  * shop's knowledge base. A model's extraction is validated (zod) and normalised through the
  * catalog matching: a product or zone it names that the catalog does not have is dropped, a
  * phone that is not one is refused, an amount must be an integer of francs. When every model
- * fails, the caller falls back to the offline extractor.
+ * fails, the caller falls back to the offline extractor. Every call is reported to the turn's
+ * usage sink (a ledger row each, failed attempts included), and each call's ceiling (its input
+ * and output tokens at most) is what the turn reserves against the budget before making it.
  */
 import { z } from "zod";
-import type { Attempt, ChatMessage, ChatProvider, Usage } from "../providers/types.ts";
+import type { Attempt, ChatMessage, ChatProvider, ChatRequest, Usage } from "../providers/types.ts";
+import { ProviderError } from "../providers/types.ts";
+import { type Ceiling, chatCalls, failedCalls, type LedgerCall } from "../usage.ts";
 import { matchProducts, matchZone } from "./catalog.ts";
 import { type Extraction, type ExtractionContext, type Intent, screenAmounts } from "./extract.ts";
 import { methodLabel, PAYMENT_METHODS } from "./country.ts";
 import { findPhones, findReference, type PaymentMethod } from "./parse.ts";
+import { inputTokensBound, type PaidModels, type ProviderModel } from "./spend.ts";
 
 /** Every payment method, as data (country.ts): the models may name any of them. */
 const METHODS = PAYMENT_METHODS;
@@ -65,6 +70,58 @@ const ModelExtraction = z.object({
 export interface BotliveModels {
   groq?: ChatProvider;
   deepseek?: ChatProvider;
+}
+
+/** Where the models' calls are recorded (a ledger row each), and the models they run (the model asked for). */
+export interface Metering {
+  usage?: LedgerCall[];
+  paid?: PaidModels;
+}
+
+/** Output tokens each call may write (sent as max_tokens: the ceiling's bound). */
+const EXTRACTION_MAX_TOKENS = 400;
+const ANSWER_MAX_TOKENS = 300;
+const PROOF_MAX_TOKENS = 200;
+/** A passage's characters in an answer's prompt, at most (chunks are smaller: it bounds the prompt). */
+const ANSWER_PASSAGE_CHARS = 2_000;
+
+type ChainName = "groq" | "deepseek";
+
+/** Groq then DeepSeek, each with its own prompt, those configured. */
+function chainOf(
+  models: BotliveModels,
+  prompts: { groq: string | null; deepseek: string | null },
+): [ChainName, ChatProvider, string | null][] {
+  return (["groq", "deepseek"] as const).flatMap((name) => {
+    const provider = models[name];
+    return provider ? [[name, provider, prompts[name]] as [ChainName, ChatProvider, string | null]] : [];
+  });
+}
+
+/** One chain call, reported to the sink: the answer (the model that answered) or the failed attempt. */
+async function meteredComplete(
+  provider: ChatProvider,
+  request: ChatRequest,
+  metering: Metering,
+  requested: string | null,
+  kind: "chat" | "vision" = "chat",
+) {
+  const started = performance.now();
+  try {
+    const result = await provider.complete(request);
+    metering.usage?.push(...chatCalls(result, { requested, kind }));
+    return result;
+  } catch (error) {
+    const attempts = (error as { attempts?: Attempt[] }).attempts ?? [{
+      provider: provider.name,
+      model: requested ?? (error instanceof ProviderError ? error.model ?? "" : ""),
+      ok: false,
+      error: error instanceof ProviderError ? error.reason : "http error",
+      ms: Math.round(performance.now() - started),
+    }];
+    metering.usage?.push(...failedCalls(attempts).map((call) => ({ ...call, kind })));
+    throw Object.assign(error as object, { attempts });
+  }
 }
 
 export interface ModelResult<T> {
@@ -161,27 +218,17 @@ export async function extractWithModels(
   context: ExtractionContext,
   history: ChatMessage[],
   timeoutMs: number,
+  metering: Metering = {},
 ): Promise<ModelResult<Extraction> | null> {
   const attempts: Attempt[] = [];
-  const chain: [ChatProvider | undefined, string | null][] = [[models.groq, prompts.groq], [
-    models.deepseek,
-    prompts.deepseek,
-  ]];
-  for (const [provider, prompt] of chain) {
-    if (!provider) continue;
+  for (const [name, provider, prompt] of chainOf(models, prompts)) {
     try {
-      const result = await provider.complete({
-        messages: extractionMessages(
-          prompt ?? "Tu es l'assistante de vente d'une boutique en live.",
-          text,
-          context,
-          history,
-        ),
-        json: { name: "botlive_extraction", schema: EXTRACTION_SCHEMA as unknown as Record<string, unknown> },
-        temperature: 0,
-        timeoutMs,
-        maxTokens: 400,
-      });
+      const result = await meteredComplete(
+        provider,
+        { ...extractionRequest(prompt, text, context, history), timeoutMs },
+        metering,
+        metering.paid?.[name] ?? null,
+      );
       attempts.push(...result.attempts);
       const extraction = normaliseModelExtraction(result.json, text, context);
       if (!extraction) {
@@ -202,12 +249,49 @@ export async function extractWithModels(
         attempts,
       };
     } catch (error) {
-      const failed = (error as { attempts?: Attempt[] }).attempts;
-      if (failed) attempts.push(...failed);
-      else attempts.push({ provider: provider.name, model: "", ok: false, error: "http error", ms: 0 });
+      attempts.push(...((error as { attempts?: Attempt[] }).attempts ?? []));
     }
   }
   return null;
+}
+
+function extractionRequest(
+  prompt: string | null,
+  text: string,
+  context: ExtractionContext,
+  history: ChatMessage[],
+): ChatRequest {
+  return {
+    messages: extractionMessages(
+      prompt ?? "Tu es l'assistante de vente d'une boutique en live.",
+      text,
+      context,
+      history,
+    ),
+    json: { name: "botlive_extraction", schema: EXTRACTION_SCHEMA as unknown as Record<string, unknown> },
+    temperature: 0,
+    maxTokens: EXTRACTION_MAX_TOKENS,
+  };
+}
+
+/** What the extraction may cost: each configured model of the chain (a fallback is a second call). */
+export function extractionCeilings(
+  models: BotliveModels,
+  prompts: { groq: string | null; deepseek: string | null },
+  text: string,
+  context: ExtractionContext,
+  history: ChatMessage[],
+  paid: PaidModels | undefined,
+): Ceiling[] {
+  return chainOf(models, prompts).map(([name, provider, prompt]) => {
+    const request = extractionRequest(prompt, text, context, history);
+    return {
+      provider: provider.name,
+      model: paid?.[name] ?? "unknown",
+      max_input_tokens: inputTokensBound(request.messages, request.json),
+      max_output_tokens: EXTRACTION_MAX_TOKENS,
+    };
+  });
 }
 
 /** An answer from the shop's passages through the same chain; null when every model failed. */
@@ -217,27 +301,16 @@ export async function answerWithModels(
   question: string,
   passages: { content: string }[],
   timeoutMs: number,
+  metering: Metering = {},
 ): Promise<ModelResult<string> | null> {
-  const context = passages.map((p, i) => `[${i + 1}] ${p.content}`).join("\n\n");
-  for (
-    const [provider, prompt] of [[models.groq, prompts.groq], [models.deepseek, prompts.deepseek]] as const
-  ) {
-    if (!provider) continue;
+  for (const [name, provider, prompt] of chainOf(models, prompts)) {
     try {
-      const result = await provider.complete({
-        messages: [
-          {
-            role: "system",
-            content: `${
-              prompt ?? ""
-            }\n\nRéponds en deux phrases au plus, uniquement avec ces informations de la boutique :\n${context}`,
-          },
-          { role: "user", content: question },
-        ],
-        temperature: 0.3,
-        timeoutMs,
-        maxTokens: 300,
-      });
+      const result = await meteredComplete(
+        provider,
+        { ...answerRequest(prompt, question, passages.map((p) => p.content)), timeoutMs },
+        metering,
+        metering.paid?.[name] ?? null,
+      );
       if (result.text.trim()) {
         return {
           value: result.text.trim(),
@@ -250,6 +323,43 @@ export async function answerWithModels(
     } catch { /* the next model, else the caller's offline answer */ }
   }
   return null;
+}
+
+function answerRequest(prompt: string | null, question: string, passages: string[]): ChatRequest {
+  const context = passages.map((p, i) => `[${i + 1}] ${p.slice(0, ANSWER_PASSAGE_CHARS)}`).join("\n\n");
+  return {
+    messages: [
+      {
+        role: "system",
+        content: `${
+          prompt ?? ""
+        }\n\nRéponds en deux phrases au plus, uniquement avec ces informations de la boutique :\n${context}`,
+      },
+      { role: "user", content: question },
+    ],
+    temperature: 0.3,
+    maxTokens: ANSWER_MAX_TOKENS,
+  };
+}
+
+/**
+ * What an answer from `count` passages may cost: each configured model of the chain, its prompt
+ * bounded by passages of the longest size sent (3 UTF-8 bytes a UTF-16 unit at most).
+ */
+export function answerCeilings(
+  models: BotliveModels,
+  prompts: { groq: string | null; deepseek: string | null },
+  question: string,
+  count: number,
+  paid: PaidModels | undefined,
+): Ceiling[] {
+  const widest = "\u20ac".repeat(ANSWER_PASSAGE_CHARS);
+  return chainOf(models, prompts).map(([name, provider, prompt]) => ({
+    provider: provider.name,
+    model: paid?.[name] ?? "unknown",
+    max_input_tokens: inputTokensBound(answerRequest(prompt, question, Array(count).fill(widest)).messages),
+    max_output_tokens: ANSWER_MAX_TOKENS,
+  }));
 }
 
 const ProofReading = z.object({
@@ -276,29 +386,17 @@ export const PROOF_SCHEMA = {
  * francs in range, a known method, a reference that looks like one). Null when the model fails
  * or reads nothing usable: the bot then asks for the amount and reference in text.
  */
-export function createProofReader(provider: ChatProvider, timeoutMs: number) {
-  return async function readProof(attachment: { url?: string; caption?: string }) {
+export function createProofReader(provider: ChatProvider, timeoutMs: number, model?: string) {
+  return async function readProof(attachment: { url?: string; caption?: string }, usage?: LedgerCall[]) {
     if (!attachment.url) return null;
     try {
-      const result = await provider.complete({
-        messages: [
-          {
-            role: "system",
-            content:
-              `Tu lis des captures d'écran de paiements mobile money en Afrique de l'Ouest (${
-                PAYMENT_METHODS.filter((m) => m !== "cash" && m !== "card" && m !== "other").map(methodLabel)
-                  .join(", ")
-              }). ` +
-              "Donne le montant envoyé en FCFA (entier), le moyen de paiement et l'identifiant de la transaction tels qu'ils " +
-              "figurent sur l'image ; null pour ce qui n'y figure pas. N'invente rien.",
-          },
-          { role: "user", content: attachment.caption ?? "Capture du paiement", images: [attachment.url] },
-        ],
-        json: { name: "payment_proof", schema: PROOF_SCHEMA as unknown as Record<string, unknown> },
-        temperature: 0,
-        timeoutMs,
-        maxTokens: 200,
-      });
+      const result = await meteredComplete(
+        provider,
+        { ...proofRequest(attachment.url, attachment.caption), timeoutMs },
+        { usage },
+        model ?? null,
+        "vision",
+      );
       const parsed = ProofReading.safeParse(result.json);
       if (!parsed.success) return null;
       const { amount, method, reference } = parsed.data;
@@ -314,4 +412,39 @@ export function createProofReader(provider: ChatProvider, timeoutMs: number) {
       return null;
     }
   };
+}
+
+function proofRequest(url: string, caption: string | undefined): ChatRequest {
+  return {
+    messages: [
+      {
+        role: "system",
+        content:
+          `Tu lis des captures d'écran de paiements mobile money en Afrique de l'Ouest (${
+            PAYMENT_METHODS.filter((m) => m !== "cash" && m !== "card" && m !== "other").map(methodLabel)
+              .join(", ")
+          }). ` +
+          "Donne le montant envoyé en FCFA (entier), le moyen de paiement et l'identifiant de la transaction tels qu'ils " +
+          "figurent sur l'image ; null pour ce qui n'y figure pas. N'invente rien.",
+      },
+      { role: "user", content: caption ?? "Capture du paiement", images: [url] },
+    ],
+    json: { name: "payment_proof", schema: PROOF_SCHEMA as unknown as Record<string, unknown> },
+    temperature: 0,
+    maxTokens: PROOF_MAX_TOKENS,
+  };
+}
+
+/** What reading a screenshot may cost on `vision` (the image at its most tokens); none without a URL. */
+export function proofCeilings(
+  vision: ProviderModel | undefined,
+  attachment: { url?: string; caption?: string },
+): Ceiling[] {
+  if (!vision || !attachment.url) return [];
+  const request = proofRequest(attachment.url, attachment.caption);
+  return [{
+    ...vision,
+    max_input_tokens: inputTokensBound(request.messages, request.json),
+    max_output_tokens: PROOF_MAX_TOKENS,
+  }];
 }

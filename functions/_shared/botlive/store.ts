@@ -2,7 +2,7 @@
  * Botlive on Postgres: each method is one statement of one short service-role transaction
  * (migrations botlive-orders and botlive-turn), retried on a lost connection where it is
  * idempotent, errors mapped by errors.ts. The rules (exactly-once orders, payments accepted once,
- * stock under row locks) live in those SQL functions, not here.
+ * stock under row locks, the budget's reservations) live in those SQL functions, not here.
  */
 import type postgres from "postgres";
 import type { Db } from "../db.ts";
@@ -11,6 +11,7 @@ import type { ChatMessage } from "../providers/types.ts";
 import type { Product, Zone } from "./catalog.ts";
 import type { Draft } from "./dialog.ts";
 import type { PaymentMethod } from "./parse.ts";
+import type { Ceiling, Reservation } from "../usage.ts";
 
 export interface BeginInput {
   company: string;
@@ -122,6 +123,15 @@ export interface BotliveStore {
     sha256: string,
   ): Promise<{ attached: boolean; reused: boolean }>;
   openEscalation(company: string, conversationId: string, details: string): Promise<void>;
+  /**
+   * Sets money aside for the turn's paid calls (their ceilings) from the company's monthly
+   * budget (budget_reserve): `allowed` false at the cap, nothing held.
+   */
+  reserve(company: string, conversationId: string, ceilings: Ceiling[]): Promise<Reservation>;
+  /**
+   * Stores the reply (botlive_finish_turn); `fields.usage` (the turn's LedgerCall[]) goes to the
+   * usage ledger and `fields.reservation` is released, in the same transaction.
+   */
   finish(
     company: string,
     conversationId: string,
@@ -243,6 +253,18 @@ export function createBotliveStore(db: Db, statementMs = 5_000): BotliveStore {
       await step((tx) =>
         tx`select public.open_escalation(${company}, ${conversationId}, 'visitor_request', ${details})`
       );
+    },
+    async reserve(company, conversationId, ceilings) {
+      // Not retried: a lost answer would hold a second reservation (the first lapses in 5 minutes).
+      const [{ result }] = await dbStep("botlive", () =>
+        db.asService((tx) =>
+          tx<{ result: Reservation }[]>`
+            select public.budget_reserve(c.company_id, ${tx.json(ceilings as Json)}) as result
+            from public.conversations c
+            where c.id = ${conversationId} and c.company_id = private.resolve_company(${company})`, {
+          statementTimeoutMs: statementMs,
+        }), 1);
+      return result;
     },
     async finish(company, conversationId, messageId, reply, fields) {
       await step((tx) =>

@@ -5,6 +5,9 @@
  *    message gets the stored reply and changes nothing —, the mode (live while a session is open,
  *    else rag), whether a human has the conversation, the draft, the catalog and zones;
  * 2. a human has it: the bot stays silent;
+ *    before the first paid call (a model, the vision reader, a paid embedding or rerank), one
+ *    budget round trip reserves the ceilings of every paid call the turn may make (spend.ts);
+ *    refused at the cap, the turn runs offline: the offline extractor, the best passages;
  * 3. live: the message read into slots (the models with structured output, Groq then DeepSeek,
  *    else the offline extractor), merged into the draft (corrections replace), a payment proof
  *    recorded (accepted once per reference; below the amount due it is refused with the missing
@@ -12,12 +15,15 @@
  *    transaction, exactly once; a question in between is answered from the knowledge base and
  *    the order resumes; « j'annule » drops the draft; a request for a human opens an escalation;
  * 4. rag: an answer from the shop's knowledge base;
- * 5. finish: the reply stored under the message id.
+ * 5. finish: the reply stored under the message id, with the turn's calls for the usage ledger
+ *    and its reservation released (one round trip).
  *
  * Every amount, total, order number and stock figure in a reply comes from the database
  * (the catalog rows begin returned, the SQL functions' results), never from a model.
  */
 import type { Retrieve } from "../chat/retrieval.ts";
+import { retrievalCeilings, type RetrieveDeps } from "../knowledge/retrieve.ts";
+import type { Ceiling, LedgerCall } from "../usage.ts";
 import type { Attachment, BotliveRequest, BotliveResponse } from "../../../types/api.ts";
 import { words } from "./catalog.ts";
 import { invalidPhoneMessage, timeZoneOf } from "./country.ts";
@@ -34,21 +40,37 @@ import {
   recap,
 } from "./dialog.ts";
 import { addsArticle, asksForState, type Extraction, extractOffline, splitArticles } from "./extract.ts";
-import { answerWithModels, type BotliveModels, extractWithModels } from "./llm.ts";
+import {
+  answerCeilings,
+  answerWithModels,
+  type BotliveModels,
+  extractionCeilings,
+  extractWithModels,
+  proofCeilings,
+} from "./llm.ts";
+import { createTurnSpend, type PaidModels, type TurnSpend } from "./spend.ts";
 import { formatPhone, type PaymentMethod, xof } from "./parse.ts";
 import type { BotliveStore, HoldResult, PaymentResult, PlaceResult } from "./store.ts";
 import type { KeptProof, ProofFiles } from "./proofs.ts";
 import type { CheckoutLink } from "../payments/service.ts";
 
-/** Reads a payment screenshot (a vision-capable model); null when it cannot. */
+/** Reads a payment screenshot (a vision-capable model), its call recorded in `usage`; null when it cannot. */
 export type ReadProof = (
   attachment: Attachment,
+  usage?: LedgerCall[],
 ) => Promise<{ amount?: number; method?: PaymentMethod; reference?: string } | null>;
 
 export interface BotliveDeps {
   store: BotliveStore;
   models: BotliveModels;
+  /** The shop's knowledge base; its paid calls (embedding, rerank) recorded in the query's `calls`. */
   retrieve: Retrieve;
+  /** The embedder and reranker behind `retrieve`, for the budget's ceilings; absent: nothing reserved for it. */
+  knowledge?: Pick<RetrieveDeps, "embedder" | "reranker">;
+  /** The knowledge base without a paid call (full text), for answers at the budget's cap; absent: none. */
+  retrieveOffline?: Retrieve;
+  /** The models behind the chat ports, for the budget's ceilings and the ledger (deps.ts). */
+  paid?: PaidModels;
   /** Present when a vision-capable model is configured. */
   readProof?: ReadProof;
   /** Where payment screenshots are kept (Storage's `proofs` bucket); absent: not kept. */
@@ -67,6 +89,18 @@ function clock(iso: string, timeZone: string): string {
     new Date(iso),
   )
     .replace(":", "h");
+}
+
+/** Passages an answer is made from. */
+const ANSWER_PASSAGES = 3;
+
+/** The turn's chat tokens (every model call, the answer's and the screenshot's included), for its message. */
+function tokensOf(spend: TurnSpend): Record<string, number> {
+  const chats = spend.calls.filter((c) => c.kind === "chat" || c.kind === "vision");
+  if (chats.length === 0) return {};
+  const prompt = chats.reduce((sum, c) => sum + (c.prompt_tokens ?? 0), 0);
+  const completion = chats.reduce((sum, c) => sum + (c.completion_tokens ?? 0), 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, tokens_used: prompt + completion };
 }
 
 /** The largest cart, in FCFA (as payments and botlive_save_draft hold it). */
@@ -122,20 +156,42 @@ export function bestSentences(question: string, passages: string[]): string {
 export function createBotliveTurn(deps: BotliveDeps) {
   const { store } = deps;
 
-  /** A question's answer from the shop's knowledge base (the models, else the best passages). */
+  /** What answering a question may cost: the retrieval's embedding and rerank, the chain's answer. */
+  const questionCeilings = (
+    question: string,
+    prompts: { groq: string | null; deepseek: string | null },
+  ): Ceiling[] => [
+    ...(deps.knowledge
+      ? Object.values(retrievalCeilings(deps.knowledge, { question, count: ANSWER_PASSAGES }))
+        .filter((c): c is Ceiling => c !== null)
+      : []),
+    ...answerCeilings(deps.models, prompts, question, ANSWER_PASSAGES, deps.paid),
+  ];
+
+  /**
+   * A question's answer from the shop's knowledge base (the models, else the best passages); at
+   * the budget's cap, the best passages of the offline retrieval.
+   */
   async function answerQuestion(
     company: string,
     question: string,
     prompts: { groq: string | null; deepseek: string | null },
+    spend: TurnSpend,
   ) {
-    const retrieved = await deps.retrieve({
+    const admitted = await spend.admit(questionCeilings(question, prompts));
+    const query = {
       company,
       question,
       agents: [],
-      count: 3,
+      count: ANSWER_PASSAGES,
       threshold: 0.2,
       rerankModel: null,
-    }).catch(() => null);
+    };
+    const retrieved =
+      await (admitted
+        ? deps.retrieve({ ...query, calls: spend.calls })
+        : deps.retrieveOffline?.(query) ?? Promise.resolve(null))
+        .catch(() => null);
     const passages = retrieved?.passagesFor(null) ?? [];
     if (passages.length === 0) {
       return {
@@ -143,7 +199,12 @@ export function createBotliveTurn(deps: BotliveDeps) {
         model: null,
       };
     }
-    const answered = await answerWithModels(deps.models, prompts, question, passages, deps.timeoutMs);
+    const answered = admitted
+      ? await answerWithModels(deps.models, prompts, question, passages, deps.timeoutMs, {
+        usage: spend.calls,
+        paid: deps.paid,
+      })
+      : null;
     if (answered) return { text: answered.value, model: answered.model, usage: answered.usage };
     return {
       text: `D'après nos informations : ${bestSentences(question, passages.map((p) => p.content))}`,
@@ -175,12 +236,15 @@ export function createBotliveTurn(deps: BotliveDeps) {
       };
     }
     const catalog: Catalog = { products: begun.catalog, zones: begun.zones };
+    const spend = createTurnSpend((ceilings) => store.reserve(company, begun.conversationId, ceilings));
     const finish = async (
       response: Omit<BotliveResponse, "replayed">,
       fields: Record<string, unknown> = {},
     ) => {
       await store.finish(company, begun.conversationId, request.message_id, response.reply, {
         ...fields,
+        ...tokensOf(spend),
+        ...spend.fields(),
         metadata: {
           mode: response.mode,
           order_state: response.order_state,
@@ -245,7 +309,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
           escalated: false,
         });
       }
-      const answer = await answerQuestion(company, text, begun.prompts);
+      const answer = await answerQuestion(company, text, begun.prompts, spend);
       const ordering = offline.intent === "order" && offline.products.length > 0
         ? " Les commandes se prennent pendant nos lives : suivez-nous pour le prochain !"
         : "";
@@ -261,13 +325,26 @@ export function createBotliveTurn(deps: BotliveDeps) {
       );
     }
 
-    // live mode: read the message (models, else offline), with the product already chosen.
+    // live mode: read the message (models, else offline), with the product already chosen. The
+    // budget first, for every paid call this turn may make: the extraction, the screenshot, a question.
     let extraction: Extraction;
     let model = "offline";
     let usage = { promptTokens: 0, completionTokens: 0 };
     const context = { catalog: catalog.products, zones: catalog.zones, current, country: begun.country };
-    const viaModel = text.trim() && (deps.models.groq || deps.models.deepseek)
-      ? await extractWithModels(deps.models, begun.prompts, text, context, begun.history, deps.timeoutMs)
+    const extracting = Boolean(text.trim() && (deps.models.groq || deps.models.deepseek));
+    const screenshot = (request.attachments ?? []).find((a) => a.type === "image");
+    const admitted = await spend.admit([
+      ...(extracting
+        ? extractionCeilings(deps.models, begun.prompts, text, context, begun.history, deps.paid)
+        : []),
+      ...(screenshot && deps.readProof ? proofCeilings(deps.paid?.vision, screenshot) : []),
+      ...(text.trim() ? questionCeilings(text, begun.prompts) : []),
+    ]);
+    const viaModel = extracting && admitted
+      ? await extractWithModels(deps.models, begun.prompts, text, context, begun.history, deps.timeoutMs, {
+        usage: spend.calls,
+        paid: deps.paid,
+      })
       : null;
     if (viaModel) {
       extraction = viaModel.value;
@@ -287,7 +364,9 @@ export function createBotliveTurn(deps: BotliveDeps) {
       if (kept && "refused" in kept && kept.refused !== "unreachable") image = undefined;
     }
     if (image && !(extraction.payment?.amount && extraction.payment.reference)) {
-      const read = deps.readProof ? await deps.readProof(image).catch(() => null) : null;
+      const read = deps.readProof && admitted
+        ? await deps.readProof(image, spend.calls).catch(() => null)
+        : null;
       if (read && (read.amount || read.reference)) {
         extraction.payment = { ...extraction.payment, ...read };
         if (extraction.intent === "other") extraction.intent = "order";
@@ -535,7 +614,7 @@ export function createBotliveTurn(deps: BotliveDeps) {
     if (asksForState(text) && !merged.changed && !proof) {
       answer = recap(state, product);
     } else if (extraction.intent === "question") {
-      answer = (await answerQuestion(company, text, begun.prompts)).text;
+      answer = (await answerQuestion(company, text, begun.prompts, spend)).text;
     } else if (extraction.intent === "greeting" && !begun.draft) {
       answer = `Bonjour${next.customerName ? ` ${next.customerName}` : ""} ! Bienvenue au live de ${
         begun.prompts.companyName ?? "la boutique"

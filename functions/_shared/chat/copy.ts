@@ -30,6 +30,12 @@ export const NO_MODEL_ANSWERED =
   "Aucun modèle de langage n'a pu répondre. Votre message est bien enregistré : " +
   "un membre de l'équipe vous répondra.";
 
+/** The company's monthly budget is spent (and no cheaper model is set): no model answers. */
+export const BUDGET_REACHED =
+  "Notre assistant ne peut plus répondre pour le moment : sa limite d'utilisation du mois est atteinte. " +
+  "Votre message est bien enregistré. Écrivez « parler à un humain » pour qu'un membre de l'équipe vous " +
+  "réponde, ou revenez un peu plus tard. Merci de votre compréhension !";
+
 /** What an escalation records (the team's feed reads it). */
 export const ESCALATION_DETAILS = {
   visitor_request: "Demande du visiteur dans le chat",

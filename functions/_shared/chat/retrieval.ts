@@ -8,6 +8,7 @@
 import type { Db } from "../db.ts";
 import { retrieveForAgents } from "../knowledge/retrieve.ts";
 import type { Embedder, Reranker } from "../providers/types.ts";
+import { type CallSink, meteredEmbedder, meteredReranker } from "./metering.ts";
 import type { Passage } from "./prompt.ts";
 
 /** One turn's retrieval: every agent's candidates (an empty `agents`: the whole company). */
@@ -19,6 +20,8 @@ export interface RetrievalQuery {
   threshold: number;
   rerankModel: string | null;
   signal?: AbortSignal;
+  /** Where the paid calls (the embedding, the rerank) are recorded for the usage ledger. */
+  calls?: CallSink;
 }
 
 /** What a turn's retrieval found: the passages of whichever agent is chosen. */
@@ -35,10 +38,11 @@ export function knowledgeRetriever(
 ): Retrieve {
   return async function (query) {
     const agents = query.agents.length > 0 ? query.agents : [null];
+    const sink = query.calls ?? [];
     const found = await retrieveForAgents({
       db: (fn) => deps.db.asService(fn),
-      embedder: deps.embedder,
-      reranker: deps.reranker,
+      embedder: meteredEmbedder(deps.embedder, sink),
+      reranker: meteredReranker(deps.reranker, sink),
     }, {
       company: query.company,
       question: query.question,

@@ -114,6 +114,9 @@ export function routerSchema(agents: AgentProfile[]): Record<string, unknown> {
   };
 }
 
+/** Tokens the router's answer may use. */
+export const ROUTER_MAX_TOKENS = 150;
+
 /** The LLM router could not give a usable answer; the caller falls back to the keyword router. */
 export class RouterFailed extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -174,7 +177,7 @@ export async function llmRoute(
       messages: routerMessages({ ...options, history: options.history ?? [] }),
       json: { name: "route", schema: routerSchema(options.agents) },
       temperature: 0,
-      maxTokens: 150,
+      maxTokens: ROUTER_MAX_TOKENS,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });

@@ -8,6 +8,7 @@
  */
 import type { ChatLimit, ChatSource } from "../../../types/api.ts";
 import type { ChatMessage } from "../providers/types.ts";
+import type { Ceiling, LedgerCall, Reservation } from "../usage.ts";
 import type { AgentProfile } from "./router.ts";
 
 /** A company's agent, as the turn uses it. */
@@ -129,6 +130,14 @@ export interface TurnFinish {
   /** The conversation's agent and unsure streak after this turn. */
   state?: { agent: string | null; streak: number };
   escalation?: { reason: EscalationReason; details: string };
+  /** The turn's provider calls for the usage ledger, and the budget reservation they settle. */
+  usage?: TurnUsage;
+}
+
+/** What a turn spent: its calls (one ledger row each) and the reservation taken before them. */
+export interface TurnUsage {
+  calls: LedgerCall[];
+  reservation: string | null;
 }
 
 export type EscalationReason = "visitor_request" | "low_confidence" | "provider_failure";
@@ -147,7 +156,14 @@ export interface ChatStore {
     conversationUuid: string;
     reason: EscalationReason;
     details: string;
+    /** The calls of a turn that ends here (every provider failed), recorded in the same round trip. */
+    usage?: TurnUsage;
   }): Promise<void>;
+  /**
+   * Sets money aside from the company's monthly budget for a turn's paid calls, before they are
+   * made (public.budget_reserve): `allowed` false at the cap, nothing held.
+   */
+  reserve(companyId: string, ceilings: Ceiling[]): Promise<Reservation>;
   allowance(
     query: { company: string; conversationId: string; visitorId: string; address: string | null },
   ): Promise<

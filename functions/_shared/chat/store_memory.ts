@@ -5,6 +5,7 @@
  * function. `messages` and `escalations` are exposed for assertions.
  */
 import type { ChatSource } from "../../../types/api.ts";
+import type { Ceiling, LedgerCall, Reservation } from "../usage.ts";
 import { DEFAULT_BUDGET } from "./prompt.ts";
 import type {
   AgentRow,
@@ -14,6 +15,7 @@ import type {
   ChatStore,
   Refusal,
   TurnStart,
+  TurnUsage as TurnFinishUsage,
 } from "./store.ts";
 
 export interface MemoryCompany {
@@ -22,6 +24,8 @@ export interface MemoryCompany {
   agents: AgentRow[];
   /** Overrides of the defaults (a company_rag_configs row): only what is set. */
   settings?: Partial<ChatDefaults> & { chat_model?: string; router_model?: string; rerank_model?: string };
+  /** A monthly budget (USD): a reservation settles at what it held. */
+  budget?: { capUsd: number; fallbackModel?: string | null };
 }
 
 export interface MemoryMessage {
@@ -57,6 +61,12 @@ export interface MemoryChatStore extends ChatStore {
   state(companyId: string, conversationId: string): { agent: string | null; streak: number } | undefined;
   /** Tokens used today by a company. */
   tokensToday(companyId: string): number;
+  /** The ledger: every call a turn recorded, with its company and conversation. */
+  readonly ledger: { companyId: string; conversationUuid: string; call: LedgerCall }[];
+  /** Every reservation asked for, with its ceilings and answer. */
+  readonly reservations: { companyId: string; ceilings: Ceiling[]; answer: Reservation }[];
+  /** What a company spent (settled reservations) and holds. */
+  budget(companyId: string): { spentUsd: number; heldUsd: number };
 }
 
 /** Builds an in-memory store over `companies`, with the functions' `defaults` and a clock. */
@@ -66,12 +76,30 @@ export function createMemoryChatStore(options: {
   now?: () => number;
   historyMessages?: number;
   staleSeconds?: number;
+  /** What a ceiling holds, USD (default: 0.01 each, 0 for the offline provider). */
+  price?: (ceiling: Ceiling) => number;
 }): MemoryChatStore {
   const now = options.now ?? (() => Date.now());
   const conversations = new Map<string, Conversation>();
   const slots = new Map<string, { start: number; hits: number }>();
   const tokens = new Map<string, number>();
   const escalations: MemoryChatStore["escalations"] = [];
+  const ledger: MemoryChatStore["ledger"] = [];
+  const reservations: MemoryChatStore["reservations"] = [];
+  const held = new Map<string, { companyId: string; amount: number }>();
+  const spent = new Map<string, number>();
+  const price = options.price ?? ((c: Ceiling) => (c.provider === "offline" ? 0 : 0.01));
+
+  /** Records a turn's calls and settles its reservation at what it held. */
+  function settle(companyId: string, conversationUuid: string, usage: TurnFinishUsage | undefined) {
+    if (!usage) return;
+    for (const call of usage.calls) ledger.push({ companyId, conversationUuid, call });
+    const hold = usage.reservation ? held.get(usage.reservation) : undefined;
+    if (hold) {
+      held.delete(usage.reservation!);
+      spent.set(companyId, (spent.get(companyId) ?? 0) + hold.amount);
+    }
+  }
   const day = () => new Date(now()).toISOString().slice(0, 10);
 
   function company(ref: string): MemoryCompany {
@@ -275,6 +303,7 @@ export function createMemoryChatStore(options: {
       const key = `${finish.key}#reply`;
       const existing = conv.messages.find((m) => m.key === key);
       if (existing) return Promise.resolve(existing.id);
+      settle(finish.companyId, finish.conversationUuid, finish.usage);
       const r = finish.reply;
       const message: MemoryMessage = {
         id: crypto.randomUUID(),
@@ -298,6 +327,7 @@ export function createMemoryChatStore(options: {
     },
 
     escalate(e) {
+      settle(e.companyId, e.conversationUuid, e.usage);
       if (!escalations.some((x) => x.conversationUuid === e.conversationUuid && x.open)) {
         escalations.push({
           conversationUuid: e.conversationUuid,
@@ -328,6 +358,55 @@ export function createMemoryChatStore(options: {
         limitedBy,
         ...conversation,
       });
+    },
+
+    reserve(companyId, ceilings) {
+      const c = company(companyId);
+      const amount = ceilings.reduce((sum, ceiling) => sum + price(ceiling), 0);
+      const month = new Date(now()).toISOString().slice(0, 7) + "-01";
+      let answer: Reservation;
+      if (!c.budget) answer = { allowed: true, reservation: null, amount_usd: amount, soft: false, month };
+      else {
+        const holding = [...held.values()].filter((h) => h.companyId === c.id).reduce(
+          (sum, h) => sum + h.amount,
+          0,
+        );
+        const used = (spent.get(c.id) ?? 0) + holding;
+        if (used + amount > c.budget.capUsd + 1e-12) {
+          answer = {
+            allowed: false,
+            amount_usd: amount,
+            remaining_usd: Math.max(c.budget.capUsd - used, 0),
+            soft: true,
+            month,
+            fallback_model: c.budget.fallbackModel ?? null,
+          };
+        } else {
+          const id = amount > 0 ? crypto.randomUUID() : null;
+          if (id) held.set(id, { companyId: c.id, amount });
+          answer = {
+            allowed: true,
+            reservation: id,
+            amount_usd: amount,
+            remaining_usd: c.budget.capUsd - used - amount,
+            soft: used + amount >= 0.8 * c.budget.capUsd,
+            month,
+          };
+        }
+      }
+      reservations.push({ companyId: c.id, ceilings, answer });
+      return Promise.resolve(answer);
+    },
+
+    ledger,
+    reservations,
+    budget(companyId) {
+      const id = company(companyId).id;
+      const heldUsd = [...held.values()].filter((h) => h.companyId === id).reduce(
+        (sum, h) => sum + h.amount,
+        0,
+      );
+      return { spentUsd: spent.get(id) ?? 0, heldUsd };
     },
 
     messages(companyId, conversationId) {

@@ -1,6 +1,7 @@
 /**
  * The chat store on Postgres: each method is one statement of one short service-role
- * transaction (public.chat_begin_turn, chat_finish_turn, open_escalation, chat_allowance),
+ * transaction (public.chat_begin_turn, chat_finish_turn, open_escalation, chat_allowance,
+ * budget_reserve); a turn's ledger rows ride in its finishing statement (or its escalation's),
  * retried on a lost connection (each is idempotent on the turn's key), errors mapped by
  * errors.ts.
  */
@@ -8,6 +9,7 @@ import type { Db } from "../db.ts";
 import { dbStep } from "../errors.ts";
 import type { ChatMessage } from "../providers/types.ts";
 import { DEFAULT_BUDGET } from "./prompt.ts";
+import type { Reservation } from "../usage.ts";
 import type { AgentRow, AllowanceOutcome, BeginOutcome, ChatDefaults, ChatStore, Refusal } from "./store.ts";
 
 export interface SqlChatStoreOptions {
@@ -69,6 +71,9 @@ export function createSqlChatStore(options: SqlChatStoreOptions): ChatStore {
         latency_ms: Math.max(0, Math.round(r.latencyMs)),
         sources: r.sources,
         metadata: r.metadata,
+        // public.chat_finish_turn records these in the ledger (migration usage-chat).
+        usage: finish.usage?.calls ?? [],
+        reservation: finish.usage?.reservation ?? null,
       };
       const [{ id }] = await dbStep("chat", () =>
         db.asService((tx) =>
@@ -81,15 +86,41 @@ export function createSqlChatStore(options: SqlChatStoreOptions): ChatStore {
     },
 
     async escalate(e) {
+      const calls = e.usage?.calls ?? [];
+      const reservation = e.usage?.reservation ?? null;
       await dbStep(
         "chat",
         () =>
           db.asService(
             (tx) =>
-              tx`select public.open_escalation(${e.companyId}, ${e.conversationUuid}::uuid, ${e.reason}, ${e.details})`,
+              calls.length === 0 && reservation === null
+                ? tx`select public.open_escalation(${e.companyId}, ${e.conversationUuid}::uuid, ${e.reason}, ${e.details})`
+                : tx`select public.open_escalation(${e.companyId}, ${e.conversationUuid}::uuid, ${e.reason}, ${e.details}),
+                    public.ledger_record(${e.companyId}::uuid, 'chat', ${e.conversationUuid}::uuid,
+                      ${tx.json(calls as Json)}::jsonb, ${reservation}::uuid)`,
             step,
           ),
       );
+    },
+
+    async reserve(companyId, ceilings) {
+      const [{ result }] = await dbStep("chat", () =>
+        db.asService(
+          (tx) =>
+            tx`select public.budget_reserve(${companyId}::uuid, ${
+              tx.json(ceilings as Json)
+            }::jsonb) as result`,
+          step,
+        ));
+      return {
+        allowed: result.allowed === true,
+        reservation: result.reservation ?? null,
+        amount_usd: Number(result.amount_usd ?? 0),
+        ...(result.remaining_usd === undefined ? {} : { remaining_usd: Number(result.remaining_usd) }),
+        soft: result.soft === true,
+        month: result.month,
+        fallback_model: result.fallback_model ?? null,
+      } satisfies Reservation;
     },
 
     async allowance(query) {

@@ -5,20 +5,29 @@
  *   admit + record   store.begin: ownership, limits, replay, the visitor's message and what the
  *                    answer needs, in one round trip; a paused conversation or a visitor asking
  *                    for a human gets a holding reply (no model)
+ *   reserve          store.reserve: the ceilings of the paid calls below, set aside from the
+ *                    company's monthly budget (skipped when every provider is offline); at the
+ *                    cap, the budget's fallback model for the router and the answer (reserved
+ *                    again), else the polite reply of copy.ts with no paid call at all
  *   route ‖ retrieve the router (LLM, else keywords, then stickiness) and every agent's
  *                    candidates, at the same time: retrieval does not wait for the router
  *   answer           the chosen agent's prompt with its passages, through the chat chain
- *   finish           store.finish: the reply with the routing state, in one round trip
+ *   finish           store.finish: the reply with the routing state and the turn's provider
+ *                    calls (one ledger row each, the reservation settled), in one round trip
  *
  * Every provider failed → the visitor's message stays, an escalation opens, 503. Nothing is
  * held open across a model call: each store call is its own short transaction.
  */
 import { HttpError } from "../http.ts";
-import type { ChatProvider, ChatResult, ChatStreamEvent } from "../providers/types.ts";
+import type { ChatProvider, ChatResult, ChatStreamEvent, Embedder, Reranker } from "../providers/types.ts";
+import type { LedgerCall } from "../usage.ts";
+import { type PaidPlan, planOfProviders, turnCeilings } from "./budget.ts";
+import { meteredChat } from "./metering.ts";
 import { AllProvidersFailed } from "../providers/fallback.ts";
 import { TimeoutError, timeoutSignal, withTimeout } from "../timeout.ts";
 import type { ChatRequest, ChatResponse, ChatSource } from "../../../types/api.ts";
 import {
+  BUDGET_REACHED,
   clarifyingReply,
   DEFAULT_AGENT_TEXT,
   ESCALATION_DETAILS,
@@ -64,8 +73,16 @@ export const LOW_CONFIDENCE_TURNS = 3;
 /** The chat's dependencies, built once per function instance. */
 export interface ChatDeps {
   store: ChatStore;
-  providers: { chat: ChatProvider; router: ChatProvider; offline: boolean };
+  providers: {
+    chat: ChatProvider;
+    router: ChatProvider;
+    offline: boolean;
+    embedder?: Embedder;
+    reranker?: Reranker | null;
+  };
   retrieve: Retrieve;
+  /** Where each kind of paid call goes (budget.ts paidPlan); default: read from the providers. */
+  plan?: PaidPlan;
   clock?: { now(): number };
   budgets?: Partial<TurnBudgets>;
 }
@@ -99,6 +116,10 @@ interface Turn {
   open: OpenTurn;
   agents: AgentRow[];
   started: number;
+  /** The provider calls made so far (the ledger's rows, sent with the turn's end). */
+  calls: LedgerCall[];
+  /** The budget: `ok` (reservation held, or no budget), `fallback` (its cheaper model), `cap` (no paid call). */
+  spend: { mode: "ok" | "fallback" | "cap"; reservation: string | null; model?: string; soft?: boolean };
 }
 
 /** A turn ready for its answer. */
@@ -117,6 +138,11 @@ export function createTurns(deps: ChatDeps) {
   const budgets: TurnBudgets = { ...DEFAULT_BUDGETS, ...deps.budgets };
   const now = () => deps.clock?.now() ?? Date.now();
   const offline = deps.providers.offline;
+  const plan = deps.plan ?? planOfProviders({
+    ...deps.providers,
+    embedder: deps.providers.embedder ?? null,
+    reranker: deps.providers.reranker ?? null,
+  });
 
   /** Admit + record, then route ‖ retrieve; or a final reply that needs no model. */
   async function begin(input: TurnInput): Promise<Begun> {
@@ -151,16 +177,21 @@ export function createTurns(deps: ChatDeps) {
       open,
       agents: open.agents.length > 0 ? open.agents : [DEFAULT_AGENT],
       started,
+      calls: [],
+      spend: { mode: "ok", reservation: null },
     };
 
     if (open.paused) return { kind: "final", response: await hold(turn, "paused") };
     if (asksForHuman(input.message)) return { kind: "final", response: await hold(turn, "visitor_request") };
 
+    await reserve(turn);
     const retrieval = retrieveAll(turn);
     const routed = await route(turn);
     const streak = routed.decision.unsure ? open.streak + 1 : 0;
     const routing = routingMetadata(routed.route, routed.decision, routed.meta);
     if (routed.decision.agent === null || streak >= LOW_CONFIDENCE_TURNS) {
+      // Its embedding and rerank were paid for: they are recorded with the reply.
+      await retrieval;
       return { kind: "final", response: await unsure(turn, streak, routing) };
     }
     const agent = turn.agents.find((a) => a.slug === routed.decision.agent)!;
@@ -174,12 +205,51 @@ export function createTurns(deps: ChatDeps) {
     };
   }
 
+  /**
+   * Sets the ceilings of the turn's paid calls aside from the company's budget, in one round
+   * trip before any of them (none when every provider is offline). Refused at the cap: again
+   * with the budget's fallback model for the router and the answer, else no paid call at all.
+   */
+  async function reserve(turn: Turn): Promise<void> {
+    const { open, input } = turn;
+    const wanted = {
+      message: input.message,
+      history: open.history,
+      agents: turn.agents,
+      current: open.currentAgent,
+      routerModel: offline ? null : open.settings.routerModel ?? undefined,
+      chatModel: open.settings.chatModel,
+      rerankModel: open.settings.rerankModel,
+      retrieve: true,
+    };
+    const ceilings = turnCeilings(plan, wanted);
+    if (ceilings.length === 0) return;
+    const first = await deps.store.reserve(open.companyId, ceilings);
+    if (first.allowed) {
+      turn.spend = { mode: "ok", reservation: first.reservation ?? null, soft: first.soft };
+      return;
+    }
+    const model = first.fallback_model;
+    if (model && plan.chat) {
+      const cheaper = await deps.store.reserve(
+        open.companyId,
+        turnCeilings(plan, { ...wanted, forceModel: model }),
+      );
+      if (cheaper.allowed) {
+        turn.spend = { mode: "fallback", reservation: cheaper.reservation ?? null, model, soft: true };
+        return;
+      }
+    }
+    turn.spend = { mode: "cap", reservation: null, soft: true };
+  }
+
   /** Every agent's candidates, within the retrieval budget; none when it fails or runs out of time. */
   async function retrieveAll(
     turn: Turn,
   ): Promise<{ passages: (agent: string | null) => Passage[]; meta: object }> {
     const started = performance.now();
     const { open, input } = turn;
+    if (turn.spend.mode === "cap") return { passages: () => [], meta: { ms: 0, skipped: "budget" } };
     try {
       const found: Retrieved = await withTimeout("retrieval", budgets.retrieveMs, (signal) =>
         deps.retrieve({
@@ -190,6 +260,7 @@ export function createTurns(deps: ChatDeps) {
           threshold: open.settings.matchThreshold,
           rerankModel: open.settings.rerankModel,
           signal,
+          calls: turn.calls,
         }));
       return {
         passages: (agent) => found.passagesFor(agent),
@@ -213,19 +284,19 @@ export function createTurns(deps: ChatDeps) {
     const meta: Record<string, unknown> = {};
     if (agents.length === 1) {
       chosen = { agent: agents[0].slug, confidence: 1, reason: "only agent", method: "keyword" };
-    } else if (!offline) {
+    } else if (!offline && turn.spend.mode !== "cap") {
       const started = performance.now();
       try {
         const llm = await withTimeout(
           "router",
           budgets.routerMs,
           (signal) =>
-            llmRoute(deps.providers.router, {
+            llmRoute(meteredChat(deps.providers.router, turn.calls), {
               message: input.message,
               agents,
               current,
               history: open.history,
-              model: open.settings.routerModel,
+              model: turn.spend.mode === "fallback" ? turn.spend.model : open.settings.routerModel,
               signal,
             }),
         );
@@ -235,6 +306,8 @@ export function createTurns(deps: ChatDeps) {
         meta.router_fallback = routerFailure(error);
       }
       meta.router_ms = ms(started);
+    } else if (turn.spend.mode === "cap") {
+      meta.router_skipped = "budget";
     }
     chosen ??= keywordRoute(input.message, agents);
     return { route: chosen, decision: decide(chosen, current), meta };
@@ -294,7 +367,7 @@ export function createTurns(deps: ChatDeps) {
       model: null,
       latencyMs: now() - turn.started,
       sources: [],
-      metadata: { ...metadata, offline, reply_to: turn.open.messageId },
+      metadata: { offline, ...metadata, reply_to: turn.open.messageId },
     };
   }
 
@@ -307,7 +380,20 @@ export function createTurns(deps: ChatDeps) {
       conversationUuid: turn.open.conversationUuid,
       key: turn.key,
       ...rest,
+      usage: usageOf(turn),
     });
+  }
+
+  /** The turn's calls so far and its reservation, for the round trip that ends it. */
+  function usageOf(turn: Turn) {
+    return { calls: [...turn.calls], reservation: turn.spend.reservation };
+  }
+
+  /** What the reply's metadata says of the budget (nothing when it played no part). */
+  function budgetMetadata(turn: Turn): Record<string, unknown> {
+    const { mode, soft, model } = turn.spend;
+    if (mode === "ok" && !soft) return {};
+    return { budget: { mode, soft: soft === true, ...(model ? { fallback_model: model } : {}) } };
   }
 
   function sourcesOf(prompt: BuiltPrompt, text: string): ChatSource[] {
@@ -358,6 +444,7 @@ export function createTurns(deps: ChatDeps) {
           estimated_prompt_tokens: ready.prompt.estimatedTokens,
           reply_to: turn.open.messageId,
           ...(turn.open.retried ? { retried: true } : {}),
+          ...budgetMetadata(turn),
           ...extra,
         },
       },
@@ -391,13 +478,51 @@ export function createTurns(deps: ChatDeps) {
         conversationUuid: turn.open.conversationUuid,
         reason: "provider_failure",
         details: summary.slice(0, 500),
+        usage: usageOf(turn),
       });
     } catch { /* the 503 stands; the visitor's message is stored */ }
     throw new HttpError("unavailable", NO_MODEL_ANSWERED, { attempts, escalated: true });
   }
 
+  /**
+   * At the cap without a fallback model: a polite reply, no model called (the keyword router
+   * chose the agent; nothing was retrieved).
+   */
+  async function capped(turn: Turn, ready: Ready): Promise<ChatResponse> {
+    const content = BUDGET_REACHED;
+    const id = await finish(turn, {
+      reply: reply(turn, content, ready.agent.slug, {
+        kind: "answer",
+        offline: true,
+        routing: ready.routing,
+        ...budgetMetadata(turn),
+      }),
+      state: { agent: ready.agent.slug, streak: ready.streak },
+    });
+    return {
+      ...answerResponse({
+        ...ids(turn, id),
+        agent: ready.agent,
+        reply: content,
+        sources: [],
+        usage: { promptTokens: 0, completionTokens: 0 },
+        model: "",
+        offline: true,
+        allowance: turn.open.rateLimit,
+      }),
+      model: null,
+    };
+  }
+
+  /** The answer's chain, its calls recorded for the ledger. */
+  function answerChain(turn: Turn, ready: Ready): ChatProvider {
+    return meteredChat(deps.providers.chat, turn.calls, { agent: ready.agent.slug });
+  }
+
   function chatRequest(turn: Turn, ready: Ready, signal: AbortSignal) {
-    const model = ready.agent.model ?? turn.open.settings.chatModel;
+    const model = turn.spend.mode === "fallback"
+      ? turn.spend.model
+      : ready.agent.model ?? turn.open.settings.chatModel;
     return {
       messages: ready.prompt.messages,
       ...(model ? { model } : {}),
@@ -412,12 +537,13 @@ export function createTurns(deps: ChatDeps) {
     const begun = await begin(input);
     if (begun.kind === "final") return begun.response;
     const { turn, ready } = begun;
+    if (turn.spend.mode === "cap") return await capped(turn, ready);
     let result: ChatResult;
     try {
       result = await withTimeout(
         "answer",
         budgets.answerMs,
-        (signal) => deps.providers.chat.complete(chatRequest(turn, ready, signal)),
+        (signal) => answerChain(turn, ready).complete(chatRequest(turn, ready, signal)),
       );
     } catch (error) {
       return await failed(turn, error);
@@ -446,8 +572,20 @@ export function createTurns(deps: ChatDeps) {
       return;
     }
     const { turn, ready } = begun;
+    if (turn.spend.mode === "cap") {
+      const response = await capped(turn, ready);
+      yield {
+        type: "start",
+        conversation_id: response.conversation_id,
+        agent: response.agent,
+        agent_name: response.agent_name,
+      };
+      yield { type: "token", delta: response.reply };
+      yield { type: "done", response };
+      return;
+    }
     const signal = timeoutSignal("answer", budgets.answerMs);
-    const events = deps.providers.chat.stream(chatRequest(turn, ready, signal))[Symbol.asyncIterator]();
+    const events = answerChain(turn, ready).stream(chatRequest(turn, ready, signal))[Symbol.asyncIterator]();
     let text = opening(ready);
     let first: IteratorResult<ChatStreamEvent>;
     try {

@@ -76,7 +76,8 @@ Deno.test("turn, offline: keyword routing, the agent's greeting, cited passages,
   });
   assert.equal(res.rate_limit.remaining, 9);
   // Retrieval was asked for every agent's candidates, with the company's settings, before routing.
-  const { signal: _, ...query } = retrieve.calls[0];
+  const { signal: _, calls: sink, ...query } = retrieve.calls[0];
+  assert.deepEqual(sink, [], "offline: no paid call to record");
   assert.deepEqual(query, {
     company: company.slug,
     question: "Comment créer une séquence e-mail dans Kajabi ?",

@@ -1,9 +1,11 @@
 /**
- * Ingestion: chunk documents, embed only the chunks that are new or changed (one batched
- * embedder call per request), then write everything in one short transaction, one
+ * Ingestion: chunk documents, embed only the chunks that are new or changed (one embedder
+ * request per batch), then write everything in one short transaction, one
  * `private.upsert_document_chunks` statement per document. Idempotent: the same content twice
  * embeds nothing and writes nothing. Embedding happens before the transaction, so a provider
- * failure leaves the knowledge base as it was.
+ * failure leaves the knowledge base as it was. Paid embeddings are reserved against the company's
+ * monthly budget first (refused at the cap: nothing embedded, nothing written) and recorded in
+ * the usage ledger by the writing transaction's last statement (budget.ts).
  */
 import type { Db, Tx } from "../db.ts";
 import { dbStep } from "../errors.ts";
@@ -12,6 +14,14 @@ import { ProviderError } from "../providers/types.ts";
 import type { Embedder } from "../providers/types.ts";
 import type { ChunkCounts, IngestDocument, IngestResponse } from "../../../types/api.ts";
 import type { Company } from "./access.ts";
+import {
+  embeddingCall,
+  embeddingCeiling,
+  recordAfterFailure,
+  recordUsage,
+  reserveBudget,
+  type UsageRecord,
+} from "./budget.ts";
 import { type Chunk, chunkDocument } from "./chunking.ts";
 
 /** The width of `documents.embedding`. */
@@ -51,8 +61,9 @@ const zero = (): ChunkCounts => ({ new: 0, unchanged: 0, replaced: 0, deleted: 0
 /**
  * Ingests `input.documents` and deletes `input.deleteSources` for one company.
  * Throws HttpError 400 for a document with neither source nor title, an empty document, or a
- * source given twice, or an agent the company does not have (the message lists its agents); 413 for more chunks than `maxChunks`; 502 when the embedding provider
- * fails (nothing is written then).
+ * source given twice, or an agent the company does not have (the message lists its agents); 413 for more chunks than `maxChunks`; 429 when the
+ * company's monthly budget cannot pay for the embeddings, 502 when the embedding provider fails
+ * (nothing is written then; the calls already made are recorded in the ledger all the same).
  */
 export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Promise<IngestResponse> {
   if (deps.embedder.dimensions !== EMBEDDING_DIMENSIONS) {
@@ -76,12 +87,20 @@ export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Pro
     throw new HttpError("invalid_request", `ingest: "${both}" is both ingested and deleted in one request`);
   }
   await checkAgents(deps.db, input.company, prepared);
+  // The provider calls made and the budget held: recorded by the writing transaction, or (when
+  // the request fails after paying) by a round trip of their own.
+  const usage: UsageRecord = { calls: [], reservations: [] };
   try {
-    return await ingestOnce(deps, input.company, prepared, deleteSources);
+    try {
+      return await ingestOnce(deps, input.company, prepared, deleteSources, usage);
+    } catch (error) {
+      // Another ingestion changed a document between our read and our write: read again, once.
+      if (!isStaleWrite(error)) throw error;
+      return await ingestOnce(deps, input.company, prepared, deleteSources, usage);
+    }
   } catch (error) {
-    // Another ingestion changed a document between our read and our write: read again, once.
-    if (!isStaleWrite(error)) throw error;
-    return await ingestOnce(deps, input.company, prepared, deleteSources);
+    await recordAfterFailure(deps.db, input.company.id, usage, "ingest");
+    throw error;
   }
 }
 
@@ -141,6 +160,7 @@ async function ingestOnce(
   company: Company,
   prepared: PreparedDocument[],
   deleteSources: string[],
+  usage: UsageRecord,
 ): Promise<IngestResponse> {
   const { db, embedder } = deps;
   const sources = prepared.map((doc) => doc.source);
@@ -163,32 +183,45 @@ async function ingestOnce(
     }).map((chunk) => ({ doc, chunk }))
   );
 
-  // 2. Embeddings for new and changed chunks only, before any write.
+  // 2. Embeddings for new and changed chunks only, before any write: the budget first (one
+  // reservation whose ceiling bounds every batch), then one provider request per batch.
   const vectors = new Map<Chunk, string>();
   let tokens = 0;
   if (needsEmbedding.length > 0) {
-    const result = await embed(embedder, needsEmbedding.map(({ chunk }) => chunk.content));
+    const texts = needsEmbedding.map(({ chunk }) => chunk.content);
+    const reservation = await reserveBudget(db, {
+      company: company.id,
+      ceilings: [embeddingCeiling(embedder, texts)],
+      what: "ingest",
+    });
+    if (reservation) usage.reservations.push(reservation);
+    const result = await embed(embedder, texts, usage);
     tokens = result.tokens;
     needsEmbedding.forEach(({ chunk }, i) => vectors.set(chunk, vectorLiteral(result.vectors[i])));
   }
 
-  // 3. One short transaction: one statement per document, pipelined, then deletions and tagging
-  // (retried whole on a lost connection: every statement is an idempotent upsert or delete).
-  return await dbStep("ingest", () =>
+  // 3. One short transaction: one statement per document, pipelined, then deletions, tagging and
+  // the ledger, pipelined (retried whole on a lost connection: every statement but the ledger's
+  // is an idempotent upsert or delete, and the ledger's commits with them or not at all).
+  const response = await dbStep("ingest", () =>
     db.asService(async (tx) => {
       const written = await Promise.all(
         prepared.map((doc) => upsertDocument(tx, company, doc, vectors, embedder)),
       );
-      const deleted = deleteSources.length === 0 ? [] : await tx<{ source: string; deleted: number }[]>`
+      const deleting = deleteSources.length === 0 ? [] : tx<{ source: string; deleted: number }[]>`
       select s.source, public.delete_document_source(${company.slug}, s.source) as deleted
       from unnest(${deleteSources}::text[]) with ordinality as s (source, position)
       order by s.position`;
       // Documents sent without an agent go to the agent whose keywords they mention (the company's
       // own agents decide); `agent: "shared"` keeps a document for every agent on purpose.
       const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
-      if (untagged.length > 0) {
-        await tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`;
-      }
+      const [deleted] = await Promise.all([
+        deleting,
+        untagged.length > 0
+          ? tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`
+          : null,
+        usage.calls.length > 0 || usage.reservations.length > 0 ? recordUsage(tx, company.id, usage) : null,
+      ]);
 
       const documents = [
         ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
@@ -202,6 +235,10 @@ async function ingestOnce(
       }
       return { chunks, documents, usage: { embedding_tokens: tokens, embedding_model: embedder.model } };
     }));
+  // Committed: the calls are in the ledger, the reservations released.
+  usage.calls = [];
+  usage.reservations = [];
+  return response;
 }
 
 async function upsertDocument(
@@ -230,26 +267,41 @@ async function upsertDocument(
   return { new: row.new, unchanged: row.unchanged, replaced: row.replaced, deleted: row.removed };
 }
 
-async function embed(embedder: Embedder, texts: string[]): Promise<{ vectors: number[][]; tokens: number }> {
-  let result: { vectors: number[][]; tokens: number };
-  try {
-    result = await embedder.embed(texts);
-  } catch (error) {
-    if (error instanceof ProviderError) {
+/** Embeds `texts`, one provider request per batch of `embedder.maxBatch`, each one a ledger call in `usage`. */
+async function embed(
+  embedder: Embedder,
+  texts: string[],
+  usage: UsageRecord,
+): Promise<{ vectors: number[][]; tokens: number }> {
+  const vectors: number[][] = [];
+  let tokens = 0;
+  for (let first = 0; first < texts.length; first += embedder.maxBatch) {
+    const batch = texts.slice(first, first + embedder.maxBatch);
+    const started = performance.now();
+    let result: { vectors: number[][]; tokens: number };
+    try {
+      result = await embedder.embed(batch);
+    } catch (error) {
+      usage.calls.push(embeddingCall(embedder, { ms: performance.now() - started, error }));
+      if (error instanceof ProviderError) {
+        throw new HttpError(
+          "provider_failed",
+          `ingest: embeddings failed (${error.message}); nothing was written`,
+        );
+      }
+      throw error;
+    }
+    usage.calls.push(embeddingCall(embedder, { ms: performance.now() - started, tokens: result.tokens }));
+    if (result.vectors.length !== batch.length) {
       throw new HttpError(
         "provider_failed",
-        `ingest: embeddings failed (${error.message}); nothing was written`,
+        `ingest: ${embedder.name} returned ${result.vectors.length} vectors for ${batch.length} chunks`,
       );
     }
-    throw error;
+    vectors.push(...result.vectors);
+    tokens += result.tokens;
   }
-  if (result.vectors.length !== texts.length) {
-    throw new HttpError(
-      "provider_failed",
-      `ingest: ${embedder.name} returned ${result.vectors.length} vectors for ${texts.length} chunks`,
-    );
-  }
-  return result;
+  return { vectors, tokens };
 }
 
 /** A vector as pgvector's text input (`[0.1,0.2,...]`). */

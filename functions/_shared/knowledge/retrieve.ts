@@ -2,13 +2,23 @@
  * Retrieval for answers and hit testing: embed the question → `public.match_documents`
  * (hybrid: vector + full text, reciprocal-rank fusion, restricted to the agent's documents and
  * the shared ones) → rerank (Cohere) → top-k, with each step's time. When the reranker is not
- * configured, fails or is too slow, the fused order is kept and the result says why.
+ * configured, fails or is too slow, the fused order is kept and the result says why. The result
+ * lists the provider calls made (`calls`), for the caller's usage ledger; {@link retrievalCeilings}
+ * bounds them for its budget reservation.
  */
 import type postgres from "postgres";
 import { contentWords, foldText } from "../providers/lexical.ts";
 import { ProviderError } from "../providers/types.ts";
-import type { Embedder, Reranker } from "../providers/types.ts";
+import type { Embedder, Reranker, RerankOptions } from "../providers/types.ts";
 import { TimeoutError, withTimeout } from "../timeout.ts";
+import type { Ceiling, LedgerCall } from "../usage.ts";
+import {
+  embeddingCall,
+  embeddingCeiling,
+  failedOutcome,
+  OFFLINE_PROVIDER,
+  rerankSearchUnits,
+} from "./budget.ts";
 import { vectorLiteral } from "./ingest.ts";
 
 /** Anything postgres.js can run a tagged query on: the pool or an open transaction. */
@@ -74,6 +84,8 @@ export interface Retrieval {
   /** Rows match_documents returned (the rerank pool). */
   candidates: number;
   embeddingTokens: number;
+  /** The provider calls made (the question's embedding, the rerank if it ran), as ledger rows. */
+  calls: LedgerCall[];
 }
 
 interface MatchRow {
@@ -115,13 +127,12 @@ export async function retrieveForAgents(
 ): Promise<AgentsRetrieval> {
   const started = performance.now();
   const count = options.count;
-  const pool = deps.reranker
-    ? Math.min(Math.max(options.candidates ?? Math.max(4 * count, 20), count), 100)
-    : count;
+  const pool = poolSize(deps.reranker, count, options.candidates);
 
   options.signal?.throwIfAborted();
   const embedded = await deps.embedder.embed([options.question]);
   const afterEmbed = performance.now();
+  const calls = [embeddingCall(deps.embedder, { ms: afterEmbed - started, tokens: embedded.tokens })];
   options.signal?.throwIfAborted();
 
   // Several agents: one search over the whole company, with a pool for each of them, then each
@@ -153,6 +164,7 @@ export async function retrieveForAgents(
   options.signal?.throwIfAborted();
 
   const reranked = await rerank(deps, options.question, candidates, candidates.length, options.rerankModel);
+  if (reranked.call) calls.push(reranked.call);
   const scores = new Map(reranked.passages.map((p) => [p.id, p.rerankScore]));
   const finished = performance.now();
   return {
@@ -177,6 +189,42 @@ export async function retrieveForAgents(
     },
     candidates: candidates.length,
     embeddingTokens: embedded.tokens,
+    calls,
+  };
+}
+
+/** The rerank pool of one agent's retrieval (what match_documents is asked for). */
+function poolSize(reranker: Reranker | null, count: number, candidates?: number): number {
+  return reranker ? Math.min(Math.max(candidates ?? Math.max(4 * count, 20), count), 100) : count;
+}
+
+/**
+ * At most what a retrieval's paid calls cost, for the caller's budget reservation: the question's
+ * embedding (null for the offline embedder) and the rerank of every candidate (null without a
+ * reranker; `agents` > 1: a pool per agent, as {@link retrieveForAgents} searches).
+ */
+export function retrievalCeilings(
+  deps: Pick<RetrieveDeps, "embedder" | "reranker">,
+  options: {
+    question: string;
+    count: number;
+    candidates?: number;
+    agents?: number;
+    rerankModel?: string | null;
+  },
+): { embedding: Ceiling | null; rerank: Ceiling | null } {
+  const embedding = embeddingCeiling(deps.embedder, [options.question]);
+  if (!deps.reranker || deps.reranker.name === OFFLINE_PROVIDER) return { embedding, rerank: null };
+  const agents = Math.max(options.agents ?? 1, 1);
+  const pool = poolSize(deps.reranker, options.count, options.candidates);
+  const documents = agents > 1 ? Math.min(pool * agents, 1000) : pool;
+  return {
+    embedding,
+    rerank: {
+      provider: deps.reranker.name,
+      model: options.rerankModel ?? deps.reranker.model,
+      search_units: rerankSearchUnits(documents, options.question.length),
+    },
   };
 }
 
@@ -200,26 +248,54 @@ async function rerank(
   candidates: Passage[],
   count: number,
   model?: string | null,
-): Promise<{ passages: Passage[]; status: string; ranked: boolean }> {
+): Promise<{ passages: Passage[]; status: string; ranked: boolean; call?: LedgerCall }> {
   if (!deps.reranker) return { passages: candidates, status: "skipped: not configured", ranked: false };
   if (candidates.length === 0) {
     return { passages: candidates, status: "skipped: no candidates", ranked: false };
   }
   const reranker = deps.reranker;
+  const started = performance.now();
+  // Cohere's billed search units, as the reranker reports them (else one per call of ≤ 100 documents).
+  let searchUnits: number | undefined;
+  const options: RerankOptions = {
+    ...(model ? { model } : {}),
+    onUsage: (usage) => {
+      searchUnits = usage.searchUnits;
+    },
+  };
+  const call = (outcome: LedgerCall["outcome"], units: number): LedgerCall => ({
+    kind: "rerank",
+    provider: reranker.name,
+    model_requested: model ?? reranker.model,
+    model: outcome === "ok" ? model ?? reranker.model : null,
+    search_units: units,
+    latency_ms: Math.round(performance.now() - started),
+    outcome,
+  });
   try {
     const hits = await withTimeout(
       "rerank",
       deps.rerankTimeoutMs ?? 5000,
-      () => reranker.rerank(question, candidates.map((p) => p.content), count, model ? { model } : {}),
+      () => reranker.rerank(question, candidates.map((p) => p.content), count, options),
     );
     const passages = hits.map((hit) => ({ ...candidates[hit.index], rerankScore: hit.score }));
-    return { passages, status: reranker.name, ranked: true };
+    return {
+      passages,
+      status: reranker.name,
+      ranked: true,
+      call: call("ok", searchUnits ?? Math.ceil(candidates.length / 100)),
+    };
   } catch (error) {
     if (error instanceof TimeoutError) {
-      return { passages: candidates, status: "failed: timeout", ranked: false };
+      return { passages: candidates, status: "failed: timeout", ranked: false, call: call("timeout", 0) };
     }
     const reason = error instanceof ProviderError ? error.reason : "error";
-    return { passages: candidates, status: `failed: ${reason}`, ranked: false };
+    return {
+      passages: candidates,
+      status: `failed: ${reason}`,
+      ranked: false,
+      call: call(failedOutcome(error), 0),
+    };
   }
 }
 
