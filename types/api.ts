@@ -888,11 +888,21 @@ export const AnalyticsResponse = z.object({
     /** Calls of a model without a price: not in cost_usd (never counted as 0). */
     unpriced_calls: z.number().int(),
   })),
+  /**
+   * The range's figures. conversations: those whose first message falls in the range;
+   * escalation_rate: escalations / conversations; error_rate: failed provider calls / calls;
+   * response_ms_*: over the whole range (percentiles of days do not add up, so `days` cannot give them).
+   */
   totals: z.object({
     messages: z.number().int(),
     conversations: z.number().int(),
+    escalations: z.number().int(),
     escalation_rate: z.number().min(0).max(1),
+    calls: z.number().int(),
+    errors: z.number().int(),
     error_rate: z.number().min(0).max(1),
+    response_ms_p50: z.number().nullable(),
+    response_ms_p95: z.number().nullable(),
     cost_usd: Usd,
     unpriced_calls: z.number().int(),
     cost_per_conversation_usd: Usd.nullable(),

@@ -140,6 +140,135 @@ export type Database = {
           },
         ]
       }
+      analytics_daily: {
+        Row: {
+          agent: string
+          company_id: string
+          conversations: number
+          conversations_started: number
+          day: string
+          errors: number
+          escalations: number
+          messages: number
+          orders: number
+          replies: number
+        }
+        Insert: {
+          agent?: string
+          company_id: string
+          conversations?: number
+          conversations_started?: number
+          day: string
+          errors?: number
+          escalations?: number
+          messages?: number
+          orders?: number
+          replies?: number
+        }
+        Update: {
+          agent?: string
+          company_id?: string
+          conversations?: number
+          conversations_started?: number
+          day?: string
+          errors?: number
+          escalations?: number
+          messages?: number
+          orders?: number
+          replies?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "analytics_daily_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "analytics_daily_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      analytics_refusals: {
+        Row: {
+          company_id: string
+          count: number
+          day: string
+          limit_name: string
+        }
+        Insert: {
+          company_id: string
+          count?: number
+          day: string
+          limit_name: string
+        }
+        Update: {
+          company_id?: string
+          count?: number
+          day?: string
+          limit_name?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "analytics_refusals_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "analytics_refusals_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      analytics_response_times: {
+        Row: {
+          agent: string
+          bucket: number
+          company_id: string
+          count: number
+          day: string
+        }
+        Insert: {
+          agent?: string
+          bucket: number
+          company_id: string
+          count?: number
+          day: string
+        }
+        Update: {
+          agent?: string
+          bucket?: number
+          company_id?: string
+          count?: number
+          day?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "analytics_response_times_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "analytics_response_times_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
       appointments: {
         Row: {
           client_id: string | null
@@ -576,6 +705,48 @@ export type Database = {
             isOneToOne: false
             referencedRelation: "products"
             referencedColumns: ["id"]
+          },
+        ]
+      }
+      budget_months: {
+        Row: {
+          cap_reached_at: string | null
+          company_id: string
+          month: string
+          soft_reached_at: string | null
+          spent_usd: number
+          unpriced_calls: number
+        }
+        Insert: {
+          cap_reached_at?: string | null
+          company_id: string
+          month: string
+          soft_reached_at?: string | null
+          spent_usd?: number
+          unpriced_calls?: number
+        }
+        Update: {
+          cap_reached_at?: string | null
+          company_id?: string
+          month?: string
+          soft_reached_at?: string | null
+          spent_usd?: number
+          unpriced_calls?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "budget_months_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "budget_months_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
           },
         ]
       }
@@ -1048,6 +1219,51 @@ export type Database = {
           vat_exempt?: boolean
         }
         Relationships: []
+      }
+      company_budgets: {
+        Row: {
+          company_id: string
+          currency: string
+          fallback_model: string | null
+          monthly_limit: number
+          soft_ratio: number
+          updated_at: string
+          usd_rate: number
+        }
+        Insert: {
+          company_id: string
+          currency?: string
+          fallback_model?: string | null
+          monthly_limit: number
+          soft_ratio?: number
+          updated_at?: string
+          usd_rate?: number
+        }
+        Update: {
+          company_id?: string
+          currency?: string
+          fallback_model?: string | null
+          monthly_limit?: number
+          soft_ratio?: number
+          updated_at?: string
+          usd_rate?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "company_budgets_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: true
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "company_budgets_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: true
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
       }
       company_members: {
         Row: {
@@ -1799,6 +2015,42 @@ export type Database = {
             referencedColumns: ["id"]
           },
         ]
+      }
+      model_prices: {
+        Row: {
+          cached_per_million: number | null
+          id: number
+          input_per_million: number
+          model: string
+          output_per_million: number
+          per_search_unit: number | null
+          provider: string
+          source: string | null
+          valid_from: string
+        }
+        Insert: {
+          cached_per_million?: number | null
+          id?: never
+          input_per_million?: number
+          model: string
+          output_per_million?: number
+          per_search_unit?: number | null
+          provider: string
+          source?: string | null
+          valid_from?: string
+        }
+        Update: {
+          cached_per_million?: number | null
+          id?: never
+          input_per_million?: number
+          model?: string
+          output_per_million?: number
+          per_search_unit?: number | null
+          provider?: string
+          source?: string | null
+          valid_from?: string
+        }
+        Relationships: []
       }
       orders: {
         Row: {
@@ -2601,6 +2853,161 @@ export type Database = {
           },
         ]
       }
+      usage_daily: {
+        Row: {
+          cached_tokens: number
+          calls: number
+          company_id: string
+          completion_tokens: number
+          cost_usd: number
+          day: string
+          errors: number
+          model: string
+          product: string
+          prompt_tokens: number
+          provider: string
+          search_units: number
+          unpriced_calls: number
+        }
+        Insert: {
+          cached_tokens?: number
+          calls?: number
+          company_id: string
+          completion_tokens?: number
+          cost_usd?: number
+          day: string
+          errors?: number
+          model: string
+          product: string
+          prompt_tokens?: number
+          provider: string
+          search_units?: number
+          unpriced_calls?: number
+        }
+        Update: {
+          cached_tokens?: number
+          calls?: number
+          company_id?: string
+          completion_tokens?: number
+          cost_usd?: number
+          day?: string
+          errors?: number
+          model?: string
+          product?: string
+          prompt_tokens?: number
+          provider?: string
+          search_units?: number
+          unpriced_calls?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_daily_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_daily_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+        ]
+      }
+      usage_ledger: {
+        Row: {
+          agent: string | null
+          cached_tokens: number
+          company_id: string
+          completion_tokens: number
+          conversation_id: string | null
+          cost_source: string
+          cost_usd: number | null
+          created_at: string
+          id: number
+          kind: string
+          latency_ms: number | null
+          model_answered: string | null
+          model_requested: string | null
+          outcome: string
+          product: string
+          prompt_tokens: number
+          provider: string
+          search_units: number
+        }
+        Insert: {
+          agent?: string | null
+          cached_tokens?: number
+          company_id: string
+          completion_tokens?: number
+          conversation_id?: string | null
+          cost_source: string
+          cost_usd?: number | null
+          created_at?: string
+          id?: never
+          kind: string
+          latency_ms?: number | null
+          model_answered?: string | null
+          model_requested?: string | null
+          outcome: string
+          product: string
+          prompt_tokens?: number
+          provider: string
+          search_units?: number
+        }
+        Update: {
+          agent?: string | null
+          cached_tokens?: number
+          company_id?: string
+          completion_tokens?: number
+          conversation_id?: string | null
+          cost_source?: string
+          cost_usd?: number | null
+          created_at?: string
+          id?: never
+          kind?: string
+          latency_ms?: number | null
+          model_answered?: string | null
+          model_requested?: string | null
+          outcome?: string
+          product?: string
+          prompt_tokens?: number
+          provider?: string
+          search_units?: number
+        }
+        Relationships: [
+          {
+            foreignKeyName: "usage_ledger_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_ledger_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "usage_ledger_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "chatbot_conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "usage_ledger_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Views: {
       chatbot_conversations: {
@@ -2688,6 +3095,10 @@ export type Database = {
       }
     }
     Functions: {
+      analytics: {
+        Args: { p_company: string; p_from: string; p_to: string }
+        Returns: Json
+      }
       append_message: {
         Args: {
           p_agent?: string
@@ -2864,6 +3275,10 @@ export type Database = {
           isOneToOne: true
           isSetofReturn: false
         }
+      }
+      budget_reserve: {
+        Args: { p_calls: Json; p_company: string }
+        Returns: Json
       }
       build_company_context: {
         Args: { p_company: string; p_now?: string; p_sections?: string[] }
@@ -3121,6 +3536,16 @@ export type Database = {
           p_retry_seconds?: number
         }
         Returns: string
+      }
+      ledger_record: {
+        Args: {
+          p_calls: Json
+          p_company: string
+          p_conversation: string
+          p_product: string
+          p_reservation?: string
+        }
+        Returns: number
       }
       log_activity: {
         Args: {
