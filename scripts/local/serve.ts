@@ -87,6 +87,31 @@ async function pages(req: Request): Promise<Response> {
   return new Response(await Deno.readFile(join(root, page[0])), { headers: { "content-type": page[1] } });
 }
 
+/** The operator console (console/, a static site as deployed anywhere) at /console/; the gateway routes only /_local/* to pages. */
+const CONSOLE_TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+};
+async function consolePage(req: Request): Promise<Response | null> {
+  const path = new URL(req.url).pathname;
+  if (path !== "/console" && !path.startsWith("/console/")) return null;
+  if (path === "/console") return new Response(null, { status: 308, headers: { location: "/console/" } });
+  const file = path === "/console/" ? "index.html" : path.slice("/console/".length);
+  const type = CONSOLE_TYPES[file.split(".").pop()!];
+  // Only the site's own files: no dotfile, no climbing out of console/.
+  if (!type || req.method !== "GET" || file.split("/").some((part) => part === "" || part.startsWith("."))) {
+    return new Response("Not found", { status: 404 });
+  }
+  try {
+    return new Response(await Deno.readFile(join(root, "console", file)), {
+      headers: { "content-type": type },
+    });
+  } catch {
+    return new Response("Not found", { status: 404 });
+  }
+}
+
 const routes = await loadFunctions(join(root, "supabase/config.toml"));
 const auth = createAuthStandIn({ sql: createDb(Deno.env.get("SUPABASE_DB_URL")!, { max: 2 }).sql, keys });
 const gateway = createGateway(routes, keys, {
@@ -100,7 +125,7 @@ const gateway = createGateway(routes, keys, {
 const socketPath = join(socketDir, "api.sock");
 Deno.serve({ path: socketPath, onListen() {} }, async (req, info) => {
   const started = performance.now();
-  const res = await gateway(req, info);
+  const res = await consolePage(req) ?? await gateway(req, info);
   if (!quiet) {
     const ms = Math.round(performance.now() - started);
     console.log(
