@@ -68,7 +68,9 @@ export function chatCalls(
   result: ChatResult,
   options: { requested?: string | null; agent?: string | null; kind?: "chat" | "vision" } = {},
 ): LedgerCall[] {
-  const calls = result.attempts.filter((a) => !a.ok).map((a) => failed(a, options.requested ?? null, options.agent));
+  const calls = result.attempts.filter((a) => !a.ok).map((a) =>
+    failed(a, options.requested ?? null, options.agent)
+  );
   const answered = result.attempts.find((a) => a.ok);
   calls.push({
     kind: options.kind ?? "chat",
