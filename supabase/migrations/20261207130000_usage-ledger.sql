@@ -236,7 +236,9 @@ begin
   select coalesce(sum(r.amount_usd), 0) into v_held from private.budget_reservations r
   where r.company_id = p_company and r.month = v_month and r.expires_at > p_now;
   if v_row.spent_usd + v_held + v_amount > v_cap then
-    if v_row.cap_reached_at is null then
+    -- The month's flag and alert only when what is spent would pass the cap, not when turns in
+    -- flight merely hold the rest for a moment.
+    if v_row.cap_reached_at is null and v_row.spent_usd + v_amount > v_cap then
       update public.budget_months m set cap_reached_at = p_now where m.company_id = p_company and m.month = v_month;
       perform public.log_activity(p_company::text, 'budget.cap', 'Budget du mois atteint',
         pg_catalog.format('%s %s dépensés sur %s : les réponses passent au modèle de secours ou hors ligne.',
@@ -269,11 +271,12 @@ $$;
  * prompt_tokens, completion_tokens, cached_tokens, search_units, latency_ms, outcome, cost_usd,
  * agent }]) in the ledger, each priced (the provider's cost_usd, else model_prices at now,
  * `free` for the offline provider, else `unpriced`), rolled up per day, added to the month's
- * spending, and p_reservation released — inside the caller's transaction (the turn's finishing
- * round trip). Returns the calls' cost (USD; unpriced ones not in it).
+ * spending (an unpriced call at p_unpriced_usd, what budget_reserve held for it), and
+ * p_reservation released — inside the caller's transaction (the turn's finishing round trip).
+ * Returns the calls' cost (USD; unpriced ones not in it).
  */
 create function private.ledger_record(p_company uuid, p_product text, p_conversation uuid, p_calls jsonb,
-  p_reservation uuid default null, p_now timestamptz default now())
+  p_reservation uuid default null, p_now timestamptz default now(), p_unpriced_usd numeric default 0.05)
 returns numeric
 language plpgsql
 volatile
@@ -346,8 +349,10 @@ begin
     on conflict (company_id, date) do update set cost = u.cost + excluded.cost, updated_at = now();
   end if;
   if v_cost > 0 or v_unpriced > 0 then
+    -- An unpriced call counts against the budget at what its reservation held (never as free:
+    -- a model without a price would otherwise have no cap); the ledger keeps its cost null.
     insert into public.budget_months as m (company_id, month, spent_usd, unpriced_calls)
-    values (p_company, private.budget_month(p_company, p_now), v_cost, v_unpriced)
+    values (p_company, private.budget_month(p_company, p_now), v_cost + v_unpriced * p_unpriced_usd, v_unpriced)
     on conflict (company_id, month) do update set spent_usd = m.spent_usd + excluded.spent_usd,
       unpriced_calls = m.unpriced_calls + excluded.unpriced_calls;
   end if;
@@ -357,10 +362,10 @@ $$;
 
 revoke all on function private.budget_month(uuid, timestamptz), private.model_price(text, text, timestamptz),
   private.call_ceiling(jsonb, timestamptz), private.budget_reserve(uuid, jsonb, timestamptz, numeric),
-  private.ledger_record(uuid, text, uuid, jsonb, uuid, timestamptz) from public;
+  private.ledger_record(uuid, text, uuid, jsonb, uuid, timestamptz, numeric) from public;
 grant execute on function private.budget_month(uuid, timestamptz), private.model_price(text, text, timestamptz),
   private.call_ceiling(jsonb, timestamptz), private.budget_reserve(uuid, jsonb, timestamptz, numeric),
-  private.ledger_record(uuid, text, uuid, jsonb, uuid, timestamptz) to service_role;
+  private.ledger_record(uuid, text, uuid, jsonb, uuid, timestamptz, numeric) to service_role;
 
 /** The service's entry points (the functions' begin and finish round trips call the private ones directly). */
 create function public.budget_reserve(p_company uuid, p_calls jsonb)

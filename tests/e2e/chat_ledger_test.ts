@@ -221,9 +221,15 @@ Deno.test({
         const paid = b.fake.requests.filter((r) => r.provider === "openrouter");
         assert.equal(paid.length, admitted, "not one paid call past the cap");
 
-        const [spent] = await b.probe`select spent_usd::text, soft_reached_at is not null as soft,
-          cap_reached_at is not null as cap from public.budget_months where company_id = ${b.tenant.id}::uuid`;
-        assert.deepEqual(spent, { spent_usd: "0.04900000", soft: true, cap: true });
+        const month = () =>
+          b.probe`select spent_usd::text, soft_reached_at is not null as soft,
+            cap_reached_at is not null as cap from public.budget_months where company_id = ${b.tenant.id}::uuid`;
+        // Refused while the seven held the rest: the cap itself is not reached by holds alone…
+        assert.deepEqual((await month())[0], { spent_usd: "0.04900000", soft: true, cap: false });
+        // …the next turn, whose own ceiling passes what is left of the spent budget, reaches it.
+        const after = await b.send("conv-after", {});
+        assert.ok((await after.text()).includes(JSON.stringify(BUDGET_REACHED).slice(1, 40)));
+        assert.deepEqual((await month())[0], { spent_usd: "0.04900000", soft: true, cap: true });
         const [rows] = await b.probe`select count(*)::int as n from public.usage_ledger
           where company_id = ${b.tenant.id}::uuid and outcome = 'ok' and model_answered = ${model}`;
         assert.equal(rows.n, admitted);

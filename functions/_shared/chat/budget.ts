@@ -14,6 +14,10 @@ import type { Ceiling } from "../usage.ts";
 import { DEFAULT_BUDGET, REPLY_MAX_TOKENS } from "./prompt.ts";
 import { type AgentProfile, ROUTER_MAX_TOKENS, routerMessages, routerSchema } from "./router.ts";
 import type { ChatMessage } from "../providers/types.ts";
+import { rerankSearchUnits } from "../knowledge/budget.ts";
+
+/** The most candidates retrieval gives the reranker (retrieveForAgents caps the pool at 1,000). */
+const MAX_RERANK_CANDIDATES = 1000;
 
 /** A provider and the model it is asked for by default. */
 export interface PaidModel {
@@ -98,7 +102,7 @@ export interface TurnPlan {
 
 /**
  * The ceilings of a turn's paid calls: the LLM router (when it runs), the question's embedding,
- * the rerank (one search unit: at most 100 candidates) and the answer — one per distinct model
+ * the rerank (its most candidates' search units) and the answer — one per distinct model
  * among the agents that may answer (the router has not chosen yet), each at its largest prompt.
  */
 export function turnCeilings(plan: PaidPlan, turn: TurnPlan): Ceiling[] {
@@ -124,7 +128,8 @@ export function turnCeilings(plan: PaidPlan, turn: TurnPlan): Ceiling[] {
     ceilings.push({
       provider: plan.rerank.provider,
       model: turn.rerankModel ?? plan.rerank.model,
-      search_units: 1,
+      // Retrieval reranks at most 1,000 candidates (the pool of every agent): the bound, not the usual.
+      search_units: rerankSearchUnits(MAX_RERANK_CANDIDATES, turn.message.length),
     });
   }
   if (plan.chat) {

@@ -8,6 +8,7 @@ import { answerInputBound, type PaidPlan, turnCeilings } from "./budget.ts";
 import { createMemoryChatStore, type MemoryCompany } from "./store_memory.ts";
 import { memoryCompany, scriptedChat, standInRetrieve, TEST_DEFAULTS } from "./testing.ts";
 import { createTurns } from "./turn.ts";
+import { rerankSearchUnits } from "../knowledge/budget.ts";
 
 const PLAN: PaidPlan = {
   chat: { provider: "openrouter", model: "anthropic/claude-3.5-sonnet" },
@@ -40,7 +41,7 @@ function setup(options: { company?: Partial<MemoryCompany>; chat?: ChatProvider;
   return { company, store, turns, chat, router, input };
 }
 
-Deno.test("budget: the ceilings bound the router, the embedding, one search unit and the answer's largest prompt", () => {
+Deno.test("budget: the ceilings bound the router, the embedding, the rerank's most search units and the answer's largest prompt", () => {
   const company = memoryCompany();
   const ceilings = turnCeilings(PLAN, {
     message: QUESTION,
@@ -59,7 +60,8 @@ Deno.test("budget: the ceilings bound the router, the embedding, one search unit
     ["openrouter", "anthropic/claude-3.5-sonnet"],
   ]);
   assert.equal(ceilings[0].max_output_tokens, 150);
-  assert.equal(ceilings[2].search_units, 1);
+  // The most candidates retrieval may rerank (1,000), at Cohere's units per 100 documents.
+  assert.equal(ceilings[2].search_units, rerankSearchUnits(1000, QUESTION.length));
   assert.equal(ceilings[3].max_output_tokens, 700);
   assert.equal(
     ceilings[3].max_input_tokens,

@@ -342,7 +342,7 @@ insert into reviewed_function_grants values
   ('private.model_price(p_provider text, p_model text, p_at timestamp with time zone)', 'service_role'),
   ('private.call_ceiling(p_call jsonb, p_at timestamp with time zone)', 'service_role'),
   ('private.budget_reserve(p_company uuid, p_calls jsonb, p_now timestamp with time zone, p_unpriced_usd numeric)', 'service_role'),
-  ('private.ledger_record(p_company uuid, p_product text, p_conversation uuid, p_calls jsonb, p_reservation uuid, p_now timestamp with time zone)', 'service_role'),
+  ('private.ledger_record(p_company uuid, p_product text, p_conversation uuid, p_calls jsonb, p_reservation uuid, p_now timestamp with time zone, p_unpriced_usd numeric)', 'service_role'),
   ('public.budget_reserve(p_company uuid, p_calls jsonb)', 'service_role'),
   ('public.ledger_record(p_company uuid, p_product text, p_conversation uuid, p_calls jsonb, p_reservation uuid)', 'service_role'),
   -- The products' finishing functions wrapped to write the ledger (20261207130100–130300), chat's begin to count refusals,

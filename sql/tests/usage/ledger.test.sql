@@ -4,7 +4,7 @@
 -- reservation refused past the cap with nothing held; the soft threshold once; who reads what
 -- (owner, member, another company's member, anon, service_role) and who may write.
 begin;
-select plan(32);
+select plan(35);
 
 select * from tests.two_companies() \gset
 select tests.reset_role();
@@ -48,8 +48,8 @@ select results_eq(
   'rolled up per day, provider and the model that answered (a failed call under the one asked for)');
 select results_eq(
   format($$select month, spent_usd, unpriced_calls from public.budget_months where company_id = %L order by month$$, :'company_a'),
-  $$values ('2026-03-01'::date, 3::numeric(16,8), 0), ('2026-07-01'::date, 30.5::numeric(16,8), 1)$$,
-  'each month''s spending and unpriced calls');
+  $$values ('2026-03-01'::date, 3::numeric(16,8), 0), ('2026-07-01'::date, 30.55::numeric(16,8), 1)$$,
+  'each month''s spending and unpriced calls (one counts at what its reservation held: 0.05 USD)');
 
 -- The month is the company's: 23:30 UTC on 31 July is already August in Paris.
 select tests.act_as_service_role();
@@ -78,10 +78,18 @@ select private.budget_reserve(:'company_a', '[{"provider": "testprov", "model": 
   '2026-07-20 12:02+00') as r3 \gset
 select is((:'r3'::jsonb ->> 'allowed')::boolean, false, '120.5 of 100: refused');
 select is(:'r3'::jsonb ->> 'fallback_model', 'gpt-4o-mini', 'the budget''s cheaper model is offered');
-select is((:'r3'::jsonb ->> 'remaining_usd')::numeric, 9.5::numeric, 'what is left: 100 − 30.5 spent − 60 held');
+select is((:'r3'::jsonb ->> 'remaining_usd')::numeric, 9.45::numeric, 'what is left: 100 − 30.55 spent − 60 held');
 select tests.reset_role();
 select is((select count(*)::int from private.budget_reservations where company_id = :'company_a'), 2, 'the refused one holds nothing');
 select is((select count(*)::int from public.activities where company_id = :'company_a' and type = 'budget.soft'), 1, 'the soft threshold: one activity');
+select is((select count(*)::int from public.activities where company_id = :'company_a' and type = 'budget.cap'), 0,
+  'refused only because turns in flight hold the rest: the cap is not reached, no alert');
+select tests.act_as_service_role();
+select is((private.budget_reserve(:'company_a', '[{"provider": "testprov", "model": "m1", "max_input_tokens": 10000000}]',
+  '2026-07-20 12:02:30+00') ->> 'allowed')::boolean, false, 'a call that alone would pass the cap: refused');
+select is((private.budget_reserve(:'company_a', '[{"provider": "testprov", "model": "m1", "max_input_tokens": 10000000}]',
+  '2026-07-20 12:02:40+00') ->> 'allowed')::boolean, false, 'again');
+select tests.reset_role();
 select is((select count(*)::int from public.activities where company_id = :'company_a' and type = 'budget.cap'), 1, 'the cap: one activity');
 select ok((select soft_reached_at is not null and cap_reached_at is not null from public.budget_months
   where company_id = :'company_a' and month = '2026-07-01'), 'and the month''s flags the dashboard shows');
