@@ -88,7 +88,8 @@ run_functions_suites() {
     n_ok=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' "$work/node-$profile.log" | tail -n 1)
     n_failed=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' "$work/node-$profile.log" | tail -n 1)
     n_ok=${n_ok:-0}; n_failed=${n_failed:-0}
-    [ "$n_failed" -eq 0 ] || grep -E '^not ok|^\s+(error|expected|actual):' "$work/node-$profile.log" >&2 || true
+    # Each failure with its message (node's TAP puts a multi-line error below its `not ok`).
+    [ "$n_failed" -eq 0 ] || grep -E -A 40 '^not ok' "$work/node-$profile.log" | grep -vE '^\s+(at |\.\.\.$)' | head -n 200 >&2 || true
     if [ "$node_rc" -ne 0 ] && [ "$n_failed" -eq 0 ]; then n_failed=1; fi
     log "profile $profile: Deno $d_ok passed, $d_failed failed; Node $n_ok passed, $n_failed failed"
     echo "$((d_ok + n_ok)) $((d_failed + n_failed))" > "$work/counts-$profile"
