@@ -53,7 +53,9 @@ test("demo:botlive plays a live sale through supabase-js", { skip }, async () =>
   // (2) The kimono held for the first in line, the next one waitlisted, the hold run out to her.
   assert.match(stdout, /^ {2}kimono held for: binta$/m);
   assert.match(stdout, /Désolée, Kimono imprimé est épuisé : vous êtes n° 1 sur la liste d'attente/);
-  assert.match(stdout, /^ {2}Binta's hold ends: botlive_expire_holds\(\) \{.*"released":[1-9]\d*/m);
+  // The clock ran (by the demo, or by another suite's run of the same clock at that moment: it
+  // serves every company): what counts is who holds the kimono after it.
+  assert.match(stdout, /^ {2}Binta's hold ends: botlive_expire_holds\(\) \{/m);
   assert.match(stdout, /^ {2}kimono held for: khady$/m);
   assert.match(stdout, /bot > Khady: Bonne nouvelle : Kimono imprimé est de nouveau disponible/);
   // (3) 20 000 FCFA sent for 14 000: 6 000 owed back as change.
