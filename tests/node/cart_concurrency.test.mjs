@@ -206,9 +206,9 @@ test("a release serving a customer whose own step is running does not deadlock",
     const { rows: [before] } = await owner.query(
       `select status from public.botlive_waitlist where conversation_id = $1 and product_id = $2`, [b, p]);
     assert.equal(before.status, "waiting", "B was busy: still first in line, P kept for her (nobody passes her)");
-    // The holds' clock serves the line she was skipped in.
-    const { rows: [clock] } = await owner.query(`select public.botlive_expire_holds() as result`);
-    assert.equal(clock.result.served, 1);
+    // The holds' clock serves the line she was skipped in (this run of it, or another suite's or
+    // pg_cron's at that moment: it serves every company — the state says it was served).
+    await owner.query(`select public.botlive_expire_holds()`);
     const { rows: [after] } = await owner.query(
       `select w.status, (select quantity from public.botlive_holds h where h.conversation_id = $1 and h.product_id = $2) as held
        from public.botlive_waitlist w where w.conversation_id = $1 and w.product_id = $2`, [b, p]);
