@@ -15,9 +15,7 @@ import { DEFAULT_BUDGET, REPLY_MAX_TOKENS } from "./prompt.ts";
 import { type AgentProfile, ROUTER_MAX_TOKENS, routerMessages, routerSchema } from "./router.ts";
 import type { ChatMessage } from "../providers/types.ts";
 import { rerankSearchUnits } from "../knowledge/budget.ts";
-
-/** The most candidates retrieval gives the reranker (retrieveForAgents caps the pool at 1,000). */
-const MAX_RERANK_CANDIDATES = 1000;
+import { rerankDocuments } from "../knowledge/retrieve.ts";
 
 /** A provider and the model it is asked for by default. */
 export interface PaidModel {
@@ -96,6 +94,8 @@ export interface TurnPlan {
   /** Overrides the router's and every agent's model (the budget's fallback model). */
   forceModel?: string;
   rerankModel: string | null;
+  /** Passages kept per agent (the company's match_count): sizes the rerank's pool. */
+  matchCount: number;
   /** False when the turn does not retrieve (at the cap, without a fallback). */
   retrieve: boolean;
 }
@@ -128,8 +128,11 @@ export function turnCeilings(plan: PaidPlan, turn: TurnPlan): Ceiling[] {
     ceilings.push({
       provider: plan.rerank.provider,
       model: turn.rerankModel ?? plan.rerank.model,
-      // Retrieval reranks at most 1,000 candidates (the pool of every agent): the bound, not the usual.
-      search_units: rerankSearchUnits(MAX_RERANK_CANDIDATES, turn.message.length),
+      // What retrieval will send the reranker: a pool per agent that may answer.
+      search_units: rerankSearchUnits(
+        rerankDocuments({ count: turn.matchCount, agents: turn.agents.length }),
+        turn.message.length,
+      ),
     });
   }
   if (plan.chat) {

@@ -51,6 +51,7 @@ Deno.test("budget: the ceilings bound the router, the embedding, the rerank's mo
     routerModel: undefined,
     chatModel: null,
     rerankModel: null,
+    matchCount: 5,
     retrieve: true,
   });
   assert.deepEqual(ceilings.map((c) => [c.provider, c.model]), [
@@ -60,8 +61,8 @@ Deno.test("budget: the ceilings bound the router, the embedding, the rerank's mo
     ["openrouter", "anthropic/claude-3.5-sonnet"],
   ]);
   assert.equal(ceilings[0].max_output_tokens, 150);
-  // The most candidates retrieval may rerank (1,000), at Cohere's units per 100 documents.
-  assert.equal(ceilings[2].search_units, rerankSearchUnits(1000, QUESTION.length));
+  // What retrieval sends the reranker: a pool of 20 (4 × 5) per agent, at Cohere's units per 100 documents.
+  assert.equal(ceilings[2].search_units, rerankSearchUnits(20 * company.agents.length, QUESTION.length));
   assert.equal(ceilings[3].max_output_tokens, 700);
   assert.equal(
     ceilings[3].max_input_tokens,
@@ -78,6 +79,7 @@ Deno.test("budget: the ceilings bound the router, the embedding, the rerank's mo
       routerModel: undefined,
       chatModel: null,
       rerankModel: null,
+      matchCount: 5,
       retrieve: true,
     }),
     [],

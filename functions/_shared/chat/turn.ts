@@ -220,6 +220,7 @@ export function createTurns(deps: ChatDeps) {
       routerModel: offline ? null : open.settings.routerModel ?? undefined,
       chatModel: open.settings.chatModel,
       rerankModel: open.settings.rerankModel,
+      matchCount: open.settings.matchCount,
       retrieve: true,
     };
     const ceilings = turnCeilings(plan, wanted);

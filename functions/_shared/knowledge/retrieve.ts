@@ -195,7 +195,12 @@ export async function retrieveForAgents(
 
 /** The rerank pool of one agent's retrieval (what match_documents is asked for). */
 function poolSize(reranker: Reranker | null, count: number, candidates?: number): number {
-  return reranker ? Math.min(Math.max(candidates ?? Math.max(4 * count, 20), count), 100) : count;
+  return reranker ? rerankPool(count, candidates) : count;
+}
+
+/** With a reranker: four times what is kept (at least 20), at most 100. */
+function rerankPool(count: number, candidates?: number): number {
+  return Math.min(Math.max(candidates ?? Math.max(4 * count, 20), count), 100);
 }
 
 /**
@@ -215,17 +220,24 @@ export function retrievalCeilings(
 ): { embedding: Ceiling | null; rerank: Ceiling | null } {
   const embedding = embeddingCeiling(deps.embedder, [options.question]);
   if (!deps.reranker || deps.reranker.name === OFFLINE_PROVIDER) return { embedding, rerank: null };
-  const agents = Math.max(options.agents ?? 1, 1);
-  const pool = poolSize(deps.reranker, options.count, options.candidates);
-  const documents = agents > 1 ? Math.min(pool * agents, 1000) : pool;
   return {
     embedding,
     rerank: {
       provider: deps.reranker.name,
       model: options.rerankModel ?? deps.reranker.model,
-      search_units: rerankSearchUnits(documents, options.question.length),
+      search_units: rerankSearchUnits(rerankDocuments(options), options.question.length),
     },
   };
+}
+
+/**
+ * How many passages a retrieval gives the reranker at most: one agent's pool, or a pool per
+ * agent (`agents` > 1) capped at 1,000, as {@link retrieveForAgents} searches.
+ */
+export function rerankDocuments(options: { count: number; candidates?: number; agents?: number }): number {
+  const agents = Math.max(options.agents ?? 1, 1);
+  const pool = rerankPool(options.count, options.candidates);
+  return agents > 1 ? Math.min(pool * agents, 1000) : pool;
 }
 
 /**
