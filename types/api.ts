@@ -175,13 +175,49 @@ export const ChunkCounts = z.object({
 });
 export type ChunkCounts = z.infer<typeof ChunkCounts>;
 
-/** `ingest`'s answer: totals, then each document (ingested or deleted) with its own counts. */
+/**
+ * Chunks of a document (or a request) waiting for their embedding (`pending`: queued or being
+ * embedded; search's vector branch finds them once embedded) and dead-lettered (`dead`: failed 5
+ * times, listed in public.embedding_jobs with the reason until ops queue them again).
+ */
+export const EmbeddingStatus = z.object({ pending: z.number().int(), dead: z.number().int() });
+export type EmbeddingStatus = z.infer<typeof EmbeddingStatus>;
+
+/**
+ * `ingest`'s answer: totals, then each document (ingested or deleted) with its own counts and
+ * embedding status. HTTP 202 while chunks wait for their embedding (`embedding.pending` > 0), else
+ * 200. `usage.embedding_tokens`: tokens embedded before the answer (0: the queue embeds after it).
+ */
 export const IngestResponse = z.object({
   chunks: ChunkCounts,
-  documents: z.array(z.object({ source: z.string(), chunks: ChunkCounts })),
+  documents: z.array(z.object({ source: z.string(), chunks: ChunkCounts, embedding: EmbeddingStatus })),
+  embedding: EmbeddingStatus,
   usage: z.object({ embedding_tokens: z.number().int(), embedding_model: z.string() }),
 });
 export type IngestResponse = z.infer<typeof IngestResponse>;
+
+/**
+ * `ingest/drain` — POST, the secret key only (Supabase Cron): embeds the queued chunks that are
+ * due (of one company, or all), after queueing the dead-lettered ones again with `retry_dead`.
+ */
+export const IngestDrainRequest = z.object({
+  company_id: CompanyRef.optional(),
+  retry_dead: z.boolean().optional(),
+});
+export type IngestDrainRequest = z.infer<typeof IngestDrainRequest>;
+
+export const IngestDrainResponse = z.object({
+  /** Dead-lettered jobs queued again (retry_dead). */
+  requeued: z.number().int(),
+  /** Chunks given their embedding. */
+  embedded: z.number().int(),
+  /** Jobs whose chunk changed or went while being embedded (the new text is queued; no stale vector written). */
+  stale: z.number().int(),
+  retried: z.number().int(),
+  dead: z.number().int(),
+  tokens: z.number().int(),
+});
+export type IngestDrainResponse = z.infer<typeof IngestDrainResponse>;
 
 /** `search` — POST (hit testing); service-role JWT or a JWT of an admin/owner of the company. */
 export const SearchRequest = z.object({

@@ -1524,6 +1524,7 @@ export type Database = {
           content_hash: string
           created_at: string
           embedding: string | null
+          embedding_bits: unknown
           embedding_model: string | null
           fts: unknown
           id: number
@@ -1544,6 +1545,7 @@ export type Database = {
           content_hash?: string
           created_at?: string
           embedding?: string | null
+          embedding_bits?: never
           embedding_model?: string | null
           fts?: never
           id?: never
@@ -1564,6 +1566,7 @@ export type Database = {
           content_hash?: string
           created_at?: string
           embedding?: string | null
+          embedding_bits?: never
           embedding_model?: string | null
           fts?: never
           id?: never
@@ -1610,6 +1613,79 @@ export type Database = {
             isOneToOne: false
             referencedRelation: "conversation_memory"
             referencedColumns: ["company_id"]
+          },
+        ]
+      }
+      embedding_jobs: {
+        Row: {
+          attempts: number
+          chunk_index: number
+          company_id: string
+          content_hash: string
+          created_at: string
+          document_id: number
+          id: number
+          last_error: string | null
+          locked_until: string | null
+          next_attempt_at: string
+          reservation: string | null
+          source: string
+          status: string
+          updated_at: string
+        }
+        Insert: {
+          attempts?: number
+          chunk_index: number
+          company_id: string
+          content_hash: string
+          created_at?: string
+          document_id: number
+          id?: never
+          last_error?: string | null
+          locked_until?: string | null
+          next_attempt_at?: string
+          reservation?: string | null
+          source: string
+          status?: string
+          updated_at?: string
+        }
+        Update: {
+          attempts?: number
+          chunk_index?: number
+          company_id?: string
+          content_hash?: string
+          created_at?: string
+          document_id?: number
+          id?: never
+          last_error?: string | null
+          locked_until?: string | null
+          next_attempt_at?: string
+          reservation?: string | null
+          source?: string
+          status?: string
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "embedding_jobs_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "companies"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "embedding_jobs_company_id_fkey"
+            columns: ["company_id"]
+            isOneToOne: false
+            referencedRelation: "company_mapping"
+            referencedColumns: ["uuid"]
+          },
+          {
+            foreignKeyName: "embedding_jobs_document_id_fkey"
+            columns: ["document_id"]
+            isOneToOne: true
+            referencedRelation: "documents"
+            referencedColumns: ["id"]
           },
         ]
       }

@@ -9,10 +9,14 @@ const env = loadEnv();
 const db = createDb(env.dbUrl, { max: env.dbPoolMax });
 const embedder = createProviders(readProviderConfig(env.raw)).embedder;
 const secretKey = platformKey(env);
+/** Supabase's Edge Runtime keeps a worker alive for what is handed to EdgeRuntime.waitUntil. */
+const runtime = (globalThis as { EdgeRuntime?: { waitUntil(work: Promise<unknown>): void } }).EdgeRuntime;
+
 Deno.serve(createHandler({
   db,
   auth: createAuthenticator({ url: env.supabaseUrl, ...env.auth }),
   embedder,
+  waitUntil: (work) => runtime ? runtime.waitUntil(work) : void work,
   files: secretKey
     ? createFileWorker({ db, embedder, download: storageDownloader(env.supabaseUrl, secretKey) })
     : undefined,

@@ -188,7 +188,6 @@ try {
   const prefill = await pass("prefill of the company to promote", existing, big);
   const promoteStarted = performance.now();
   await db.sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(private.ann_lock_key(${big.slug}))`;
     await tx`insert into private.ann_tenants (company_id, chunks_at_promotion, promoted_at) values (${big.id}, ${prefill.chunks}, now())`;
     await tx`update public.documents set in_ann_index = true where company_id = ${big.slug} and not in_ann_index`;
   });

@@ -138,9 +138,10 @@ await Deno.chmod(socketPath, 0o600);
 startFront({ hostname: "127.0.0.1", port, socketPath });
 
 // `npm start` only (COMPTOIR_CRON=1): what a deployed project schedules with Supabase Cron and
-// pg_net (docs/CHANNELS.md, docs/KNOWLEDGE.md), every 5 s here: the knowledge files uploaded to
-// Storage are processed, and the channels' sweep picks up what a stopped run left. Off in the
-// tests, which run each step themselves.
+// pg_net (docs/CHANNELS.md, docs/KNOWLEDGE.md, docs/INGEST.md), every 5 s here: the knowledge
+// files uploaded to Storage are processed, chunks waiting for their embedding are retried, and
+// the channels' sweep picks up what a stopped run left. Off in the tests, which run each step
+// themselves.
 if (Deno.env.get("COMPTOIR_CRON") === "1") {
   const tick = async (path: string) => {
     const res = await fetch(`http://127.0.0.1:${port}/functions/v1/${path}`, {
@@ -152,6 +153,7 @@ if (Deno.env.get("COMPTOIR_CRON") === "1") {
   };
   const run = async () => {
     await tick("ingest/files");
+    await tick("ingest/drain");
     await tick("channels/sweep");
     setTimeout(run, 5_000);
   };

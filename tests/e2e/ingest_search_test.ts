@@ -5,6 +5,7 @@ import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import { ErrorBody, INGEST_MAX_BODY_BYTES, IngestResponse, SearchResponse } from "../../types/api.ts";
 import { asServer, asUser, asVisitor, stack } from "../support/stack.ts";
 import { createTestTenant, type TestTenant } from "../fixtures/knowledge/tenant.ts";
+import { embeddingsSettled } from "../fixtures/knowledge/queue.ts";
 
 const supabase = () => createClient(stack.apiUrl, stack.publishableKey, { auth: { persistSession: false } });
 
@@ -44,6 +45,7 @@ function e2e(name: string, fn: (tenant: TestTenant) => Promise<void>) {
       try {
         await fn(tenant);
       } finally {
+        await embeddingsSettled(stack.dbUrl, tenant.id);
         await tenant.drop();
       }
     },
@@ -58,7 +60,8 @@ e2e(
     assert.equal(ingested.error, null, String(ingested.error));
     const first = IngestResponse.parse(ingested.data);
     assert.deepEqual(first.chunks, { new: 2, unchanged: 0, replaced: 0, deleted: 0 });
-    assert.ok(first.usage.embedding_tokens > 0);
+    assert.deepEqual(first.embedding, { pending: 2, dead: 0 }, "answered before the embeddings");
+    assert.deepEqual(await embeddingsSettled(stack.dbUrl, tenant.id), { pending: 0, dead: 0 });
 
     const found = await invoke("search", {
       company_id: tenant.id,
@@ -75,7 +78,7 @@ e2e(
       (await invoke("ingest", { company_id: tenant.id, documents }, asServer())).data,
     );
     assert.deepEqual(again.chunks, { new: 0, unchanged: 2, replaced: 0, deleted: 0 });
-    assert.equal(again.usage.embedding_tokens, 0);
+    assert.deepEqual(again.embedding, { pending: 0, dead: 0 });
 
     const gone = IngestResponse.parse(
       (await invoke("ingest", { company_id: tenant.slug, delete_sources: ["guides/reels.md"] }, owner)).data,

@@ -1,28 +1,24 @@
 /**
- * Ingestion: chunk documents, embed only the chunks that are new or changed (one embedder
- * request per batch), then write everything in one short transaction, one
- * `private.upsert_document_chunks` statement per document. Idempotent: the same content twice
- * embeds nothing and writes nothing. Embedding happens before the transaction, so a provider
- * failure leaves the knowledge base as it was. Paid embeddings are reserved against the company's
- * monthly budget first (refused at the cap: nothing embedded, nothing written) and recorded in
- * the usage ledger by the writing transaction's last statement (budget.ts).
+ * Ingestion: chunk documents, then write them in one short transaction, one
+ * `private.upsert_document_chunks` statement per document, without waiting for the embedder:
+ * a new or changed chunk is stored without its embedding and queued (public.embedding_jobs, by
+ * a trigger of the same transaction), and the queue's worker (embedding_queue.ts) embeds it
+ * later. Idempotent: the same content twice queues and writes nothing. The embeddings the
+ * queued chunks will cost are reserved against the company's monthly budget before anything is
+ * written (refused at the cap: 429, nothing written), and the reservation goes with the jobs to
+ * the worker, which records the calls in the usage ledger (budget.ts).
  */
 import type { Db, Tx } from "../db.ts";
 import { dbStep } from "../errors.ts";
 import { HttpError } from "../http.ts";
-import { ProviderError } from "../providers/types.ts";
 import type { Embedder } from "../providers/types.ts";
-import type { ChunkCounts, IngestDocument, IngestResponse } from "../../../types/api.ts";
+import type { ChunkCounts, EmbeddingStatus, IngestDocument, IngestResponse } from "../../../types/api.ts";
 import type { Company } from "./access.ts";
-import {
-  embeddingCall,
-  embeddingCeiling,
-  recordAfterFailure,
-  recordUsage,
-  reserveBudget,
-  type UsageRecord,
-} from "./budget.ts";
+import { embeddingCeiling, recordAfterFailure, reserveBudget, type UsageRecord } from "./budget.ts";
 import { type Chunk, chunkDocument } from "./chunking.ts";
+import { createEmbeddingWorker, vectorLiteral } from "./embedding_queue.ts";
+
+export { vectorLiteral };
 
 /** The width of `documents.embedding`. */
 export const EMBEDDING_DIMENSIONS = 1536;
@@ -41,6 +37,12 @@ export interface IngestInput {
   deleteSources?: string[];
   /** The most chunks the documents may make (a request limit; 413 beyond). Default: no limit. */
   maxChunks?: number;
+  /**
+   * `queue`: answer once the chunks are written and queued (the `ingest` function, which drains
+   * the queue after its answer). `wait` (default): drain the company's queue before answering, for
+   * callers that need the embeddings there on return (the CLI, fixtures, the files worker).
+   */
+  embed?: "queue" | "wait";
 }
 
 interface PreparedDocument {
@@ -61,9 +63,10 @@ const zero = (): ChunkCounts => ({ new: 0, unchanged: 0, replaced: 0, deleted: 0
 /**
  * Ingests `input.documents` and deletes `input.deleteSources` for one company.
  * Throws HttpError 400 for a document with neither source nor title, an empty document, or a
- * source given twice, or an agent the company does not have (the message lists its agents); 413 for more chunks than `maxChunks`; 429 when the
- * company's monthly budget cannot pay for the embeddings, 502 when the embedding provider fails
- * (nothing is written then; the calls already made are recorded in the ledger all the same).
+ * source given twice, or an agent the company does not have (the message lists its agents); 413
+ * for more chunks than `maxChunks`; 429 when the company's monthly budget cannot pay for the
+ * embeddings (nothing written). With `embed: "wait"`, 502 when the embedding provider fails: the
+ * chunks are stored and stay queued (the next drain retries them).
  */
 export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Promise<IngestResponse> {
   if (deps.embedder.dimensions !== EMBEDDING_DIMENSIONS) {
@@ -87,21 +90,65 @@ export async function ingestDocuments(deps: IngestDeps, input: IngestInput): Pro
     throw new HttpError("invalid_request", `ingest: "${both}" is both ingested and deleted in one request`);
   }
   await checkAgents(deps.db, input.company, prepared);
-  // The provider calls made and the budget held: recorded by the writing transaction, or (when
-  // the request fails after paying) by a round trip of their own.
+  // The budget held for the queued chunks: handed to their jobs by the writing transaction, or
+  // released by a round trip of its own when the request fails.
   const usage: UsageRecord = { calls: [], reservations: [] };
+  let response: IngestResponse;
   try {
-    try {
-      return await ingestOnce(deps, input.company, prepared, deleteSources, usage);
-    } catch (error) {
-      // Another ingestion changed a document between our read and our write: read again, once.
-      if (!isStaleWrite(error)) throw error;
-      return await ingestOnce(deps, input.company, prepared, deleteSources, usage);
-    }
+    response = await ingestOnce(deps, input.company, prepared, deleteSources, usage);
   } catch (error) {
     await recordAfterFailure(deps.db, input.company.id, usage, "ingest");
     throw error;
   }
+  if ((input.embed ?? "wait") === "queue" || response.embedding.pending === 0) return response;
+  return await waitForEmbeddings(deps, input.company, response);
+}
+
+/** Drains the company's queue now, then reads the documents' status again (502 if it failed). */
+async function waitForEmbeddings(deps: IngestDeps, company: Company, response: IngestResponse) {
+  const drained = await createEmbeddingWorker({ db: deps.db, embedder: deps.embedder }).drain({
+    company: company.id,
+  });
+  const sources = response.documents.map((doc) => doc.source);
+  const status = await embeddingStatus(deps.db, company, sources);
+  const documents = response.documents.map((doc, i) => ({ ...doc, embedding: status.documents[i] }));
+  if (status.total.pending + status.total.dead > 0 && drained.error) {
+    throw new HttpError(
+      "provider_failed",
+      `ingest: embeddings failed (${drained.error}); the chunks are stored and queued, the next drain retries them`,
+    );
+  }
+  return {
+    ...response,
+    documents,
+    embedding: status.total,
+    usage: { ...response.usage, embedding_tokens: drained.tokens },
+  };
+}
+
+async function embeddingStatus(db: Db, company: Company, sources: string[], reservation?: string | null) {
+  const rows = await dbStep(
+    "ingest",
+    () => db.asService((tx) => statusQuery(tx, company, sources, reservation)),
+  );
+  return summarise(rows);
+}
+
+function statusQuery(tx: Tx, company: Company, sources: string[], reservation?: string | null) {
+  return tx<{ source: string; pending: number; dead: number }[]>`
+    select * from private.embedding_jobs_status(${company.id}, ${sources}::text[], ${reservation ?? null})`;
+}
+
+function summarise(rows: { pending: number; dead: number }[]) {
+  const documents: EmbeddingStatus[] = rows.map((row) => ({ pending: row.pending, dead: row.dead }));
+  const total = documents.reduce(
+    (sum, doc) => ({ pending: sum.pending + doc.pending, dead: sum.dead + doc.dead }),
+    {
+      pending: 0,
+      dead: 0,
+    },
+  );
+  return { documents, total };
 }
 
 /**
@@ -180,34 +227,29 @@ async function ingestOnce(
     doc.chunks.filter((chunk) => {
       const row = known.get(`${doc.source}\u0000${chunk.index}`);
       return !row || row.content_hash !== chunk.hash || row.embedding_model !== embedder.model;
-    }).map((chunk) => ({ doc, chunk }))
+    })
   );
 
-  // 2. Embeddings for new and changed chunks only, before any write: the budget first (one
-  // reservation whose ceiling bounds every batch), then one provider request per batch.
-  const vectors = new Map<Chunk, string>();
-  let tokens = 0;
+  // 2. The budget for the new and changed chunks' embeddings, before any write (one reservation
+  // whose ceiling bounds every later provider request for them).
+  let reservation: string | null = null;
   if (needsEmbedding.length > 0) {
-    const texts = needsEmbedding.map(({ chunk }) => chunk.content);
-    const reservation = await reserveBudget(db, {
+    reservation = await reserveBudget(db, {
       company: company.id,
-      ceilings: [embeddingCeiling(embedder, texts)],
+      ceilings: [embeddingCeiling(embedder, needsEmbedding.map((chunk) => chunk.content))],
       what: "ingest",
     });
     if (reservation) usage.reservations.push(reservation);
-    const result = await embed(embedder, texts, usage);
-    tokens = result.tokens;
-    needsEmbedding.forEach(({ chunk }, i) => vectors.set(chunk, vectorLiteral(result.vectors[i])));
   }
 
-  // 3. One short transaction: one statement per document, pipelined, then deletions, tagging and
-  // the ledger, pipelined (retried whole on a lost connection: every statement but the ledger's
-  // is an idempotent upsert or delete, and the ledger's commits with them or not at all).
+  // 3. One short transaction: the reservation named for the queue's trigger, then one statement
+  // per document, deletions and tagging, pipelined; then the documents' embedding status (which
+  // releases the reservation if no chunk was queued).
   const response = await dbStep("ingest", () =>
     db.asService(async (tx) => {
-      const written = await Promise.all(
-        prepared.map((doc) => upsertDocument(tx, company, doc, vectors, embedder)),
-      );
+      // First, on its own: a query is sent when awaited, and the upserts below start at once.
+      await tx`select pg_catalog.set_config('comptoir.embedding_reservation', ${reservation ?? ""}, true)`;
+      const written = Promise.all(prepared.map((doc) => upsertDocument(tx, company, doc, embedder)));
       const deleting = deleteSources.length === 0 ? [] : tx<{ source: string; deleted: number }[]>`
       select s.source, public.delete_document_source(${company.slug}, s.source) as deleted
       from unnest(${deleteSources}::text[]) with ordinality as s (source, position)
@@ -215,17 +257,26 @@ async function ingestOnce(
       // Documents sent without an agent go to the agent whose keywords they mention (the company's
       // own agents decide); `agent: "shared"` keeps a document for every agent on purpose.
       const untagged = prepared.filter((doc) => !doc.document.agent).map((doc) => doc.source);
-      const [deleted] = await Promise.all([
+      const [counts, deleted] = await Promise.all([
+        written,
         deleting,
         untagged.length > 0
           ? tx`select * from public.tag_documents_by_agent_keywords(${company.id}, ${untagged}::text[])`
           : null,
-        usage.calls.length > 0 || usage.reservations.length > 0 ? recordUsage(tx, company.id, usage) : null,
       ]);
+      const status = summarise(await statusQuery(tx, company, sources, reservation));
 
       const documents = [
-        ...written.map((counts, i) => ({ source: prepared[i].source, chunks: counts })),
-        ...deleted.map((row) => ({ source: row.source, chunks: { ...zero(), deleted: row.deleted } })),
+        ...counts.map((chunks, i) => ({
+          source: prepared[i].source,
+          chunks,
+          embedding: status.documents[i],
+        })),
+        ...deleted.map((row) => ({
+          source: row.source,
+          chunks: { ...zero(), deleted: row.deleted },
+          embedding: { pending: 0, dead: 0 },
+        })),
       ];
       const chunks = zero();
       for (const doc of documents) {
@@ -233,10 +284,14 @@ async function ingestOnce(
           chunks[key] += doc.chunks[key];
         }
       }
-      return { chunks, documents, usage: { embedding_tokens: tokens, embedding_model: embedder.model } };
+      return {
+        chunks,
+        documents,
+        embedding: status.total,
+        usage: { embedding_tokens: 0, embedding_model: embedder.model },
+      };
     }));
-  // Committed: the calls are in the ledger, the reservations released.
-  usage.calls = [];
+  // Committed: the reservation is the jobs' (or released).
   usage.reservations = [];
   return response;
 }
@@ -245,15 +300,13 @@ async function upsertDocument(
   tx: Tx,
   company: Company,
   doc: PreparedDocument,
-  vectors: Map<Chunk, string>,
   embedder: Embedder,
 ): Promise<ChunkCounts> {
   const { document } = doc;
+  // No embedding: a new or changed chunk is queued, an unchanged one keeps its own.
   const payload = doc.chunks.map((chunk) => ({
     chunk_index: chunk.index,
     content: chunk.content,
-    // Unchanged chunks omit it: the stored embedding is kept.
-    ...(vectors.has(chunk) ? { embedding: vectors.get(chunk) } : {}),
     embedding_model: embedder.model,
     title: document.title?.trim() || null,
     metadata: { ...document.metadata, headings: chunk.headings },
@@ -265,51 +318,4 @@ async function upsertDocument(
   const [row] = await tx<{ new: number; unchanged: number; replaced: number; removed: number }[]>`
     select * from private.upsert_document_chunks(${company.slug}, ${doc.source}, ${tx.json(payload)})`;
   return { new: row.new, unchanged: row.unchanged, replaced: row.replaced, deleted: row.removed };
-}
-
-/** Embeds `texts`, one provider request per batch of `embedder.maxBatch`, each one a ledger call in `usage`. */
-async function embed(
-  embedder: Embedder,
-  texts: string[],
-  usage: UsageRecord,
-): Promise<{ vectors: number[][]; tokens: number }> {
-  const vectors: number[][] = [];
-  let tokens = 0;
-  for (let first = 0; first < texts.length; first += embedder.maxBatch) {
-    const batch = texts.slice(first, first + embedder.maxBatch);
-    const started = performance.now();
-    let result: { vectors: number[][]; tokens: number };
-    try {
-      result = await embedder.embed(batch);
-    } catch (error) {
-      usage.calls.push(embeddingCall(embedder, { ms: performance.now() - started, error }));
-      if (error instanceof ProviderError) {
-        throw new HttpError(
-          "provider_failed",
-          `ingest: embeddings failed (${error.message}); nothing was written`,
-        );
-      }
-      throw error;
-    }
-    usage.calls.push(embeddingCall(embedder, { ms: performance.now() - started, tokens: result.tokens }));
-    if (result.vectors.length !== batch.length) {
-      throw new HttpError(
-        "provider_failed",
-        `ingest: ${embedder.name} returned ${result.vectors.length} vectors for ${batch.length} chunks`,
-      );
-    }
-    vectors.push(...result.vectors);
-    tokens += result.tokens;
-  }
-  return { vectors, tokens };
-}
-
-/** A vector as pgvector's text input (`[0.1,0.2,...]`). */
-export function vectorLiteral(vector: number[]): string {
-  return `[${vector.join(",")}]`;
-}
-
-function isStaleWrite(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return e?.code === "22023" && /has no embedding/.test(e.message ?? "");
 }

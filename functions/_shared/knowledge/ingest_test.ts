@@ -8,6 +8,7 @@ import { stack } from "../../../tests/support/stack.ts";
 import { startFakeProviders } from "../../../tests/support/fake_providers.ts";
 import { createTestTenant, type TestTenant } from "../../../tests/fixtures/knowledge/tenant.ts";
 import { findCompany } from "./access.ts";
+import { createEmbeddingWorker } from "./embedding_queue.ts";
 import { ingestDocuments } from "./ingest.ts";
 
 /** The offline embedder, counting the texts it is asked to embed. */
@@ -271,7 +272,7 @@ dbTest("ingest: invalid documents are refused with their index, before anything 
 });
 
 dbTest(
-  "ingest: embeddings go to the provider in batches; a provider failure is a 502 and writes nothing",
+  "ingest: a provider failure is a 502 that leaves the chunks stored and queued; a later drain embeds them in batches",
   async () => {
     const fake = await startFakeProviders();
     try {
@@ -290,18 +291,43 @@ dbTest(
         await assert.rejects(
           ingestDocuments({ db, embedder }, { company, documents }),
           (error: unknown) =>
-            error instanceof HttpError && error.status === 502 && /nothing was written/.test(error.message),
+            error instanceof HttpError && error.status === 502 &&
+            /embeddings: openai http 500\); the chunks are stored and queued/.test(error.message),
         );
-        assert.equal((await stored(db, tenant.slug)).length, 0);
+        assert.equal((await stored(db, tenant.slug)).length, 10);
+        const jobs = await db.sql<
+          { status: string; attempts: number; last_error: string; embedded: boolean }[]
+        >`
+          select j.status, j.attempts, j.last_error, d.embedding is not null as embedded
+          from public.embedding_jobs j join public.documents d on d.id = j.document_id
+          where j.company_id = ${tenant.id}`;
+        assert.deepEqual(
+          [...new Set(jobs.map((j) => JSON.stringify({ ...j })))],
+          [JSON.stringify({
+            status: "queued",
+            attempts: 1,
+            last_error: "embeddings: openai http 500",
+            embedded: false,
+          })],
+        );
 
         fake.reset();
-        const result = await ingestDocuments({ db, embedder }, { company, documents });
-        assert.equal(result.chunks.new, 10);
-        assert.equal(result.usage.embedding_model, "text-embedding-3-small");
+        await db
+          .sql`update public.embedding_jobs set next_attempt_at = now() where company_id = ${tenant.id}`;
+        const drained = await createEmbeddingWorker({ db, embedder }).drain({ company: tenant.id });
+        assert.deepEqual({ ...drained, tokens: 0 }, {
+          embedded: 10,
+          stale: 0,
+          retried: 0,
+          dead: 0,
+          tokens: 0,
+        });
         const batches = fake.requests.filter((r) => r.route === "embeddings").map((r) =>
           (r.body!.input as string[]).length
         );
         assert.deepEqual(batches, [4, 4, 2]);
+        const again = await ingestDocuments({ db, embedder }, { company, documents });
+        assert.deepEqual([again.chunks.unchanged, again.embedding.pending], [10, 0]);
       });
     } finally {
       await fake.close();

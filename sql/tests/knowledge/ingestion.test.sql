@@ -35,18 +35,17 @@ select results_eq($$select chunk_index, content from public.documents where sour
   $$values (0, 'un'), (1, 'DEUX')$$, 'the document holds the new chunks in order');
 select is((select content_hash from public.documents where source = 'guide.md' and chunk_index = 1),
   encode(sha256(convert_to('DEUX', 'UTF8')), 'hex'), 'content_hash is the sha256 hex of the content');
-select throws_ok(
+select results_eq(
   $$select * from private.upsert_document_chunks('tenant-a', 'guide.md', pg_temp.chunks(array['un', 'changé'], null))$$,
-  '22023', 'upsert_document_chunks: a new or changed chunk of guide.md has no embedding',
-  'a changed chunk without an embedding is refused');
-select results_eq($$select content from public.documents where source = 'guide.md' order by chunk_index$$,
-  $$values ('un'), ('DEUX')$$, 'and the refused call changed nothing');
+  $$values (0, 1, 1, 0)$$, 'a changed chunk may come without an embedding (queued for one since 20261208110000)');
+select results_eq($$select content, embedding is null from public.documents where source = 'guide.md' order by chunk_index$$,
+  $$values ('un', false), ('changé', true)$$, 'it is stored without one; the unchanged chunk keeps its own');
 
 select tests.reset_role();
 update public.documents set agent_owner = 'audrey' where source = 'guide.md' and chunk_index = 0;
 select tests.act_as_service_role();
 select results_eq(
-  format($$select * from private.upsert_document_chunks('tenant-a', 'guide.md', pg_temp.chunks(array['un', 'DEUX'], %L))$$, :'emb'),
+  format($$select * from private.upsert_document_chunks('tenant-a', 'guide.md', pg_temp.chunks(array['un', 'changé'], %L))$$, :'emb'),
   $$values (0, 2, 0, 0)$$, 'a re-ingestion without an agent counts as unchanged');
 select is((select agent_owner from public.documents where source = 'guide.md' and chunk_index = 0), 'audrey',
   'and keeps the agent tagging gave the chunk');

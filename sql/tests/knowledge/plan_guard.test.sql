@@ -29,14 +29,16 @@ select tests.affected_rows(:'hnsw_def');
 analyze public.documents;
 select embedding::text as q from public.documents where source = 's7' \gset
 
--- Counters of this transaction: index scans per index, sequential scans of the table.
+-- Counters of this transaction: HNSW scans, btree entries read, sequential scans of the table.
 create function pg_temp.scans()
 returns table (hnsw bigint, company_btree bigint, unique_btree bigint, seq bigint)
 language sql
 as $$
+  -- The btrees: entries read, not scans (the promoted path looks up the range of the tenant's
+  -- chunks not flagged yet, normally none).
   select pg_stat_get_xact_numscans('public.documents_embedding_idx'::regclass),
-    pg_stat_get_xact_numscans('public.documents_company_id_agent_owner_idx'::regclass),
-    pg_stat_get_xact_numscans('public.documents_company_id_source_chunk_index_key'::regclass),
+    pg_stat_get_xact_tuples_returned('public.documents_company_bits_idx'::regclass),
+    pg_stat_get_xact_tuples_returned('public.documents_company_id_source_chunk_index_key'::regclass),
     pg_stat_get_xact_numscans('public.documents'::regclass)
 $$;
 
@@ -88,8 +90,11 @@ select is((select count(*)::int from big_result r join public.documents d using 
   'all of them its own');
 select is((select a.hnsw - b.hnsw from after_big a, before b), 1::bigint,
   'the promoted large tenant''s search walks the HNSW index once');
-select is((select (a.company_btree - b.company_btree) + (a.unique_btree - b.unique_btree) from after_big a, before b), 0::bigint,
-  'and scans no tenant btree (no bitmap or index scan + sort over the tenant)');
+-- The company index is looked up too, for the range of the tenant's chunks not flagged yet: in
+-- this one transaction that range still holds the versions the promotion replaced (dead once it
+-- commits, skipped after the first scan), so its count says nothing here.
+select is((select a.unique_btree - b.unique_btree from after_big a, before b), 0::bigint,
+  'and reads no entry of the tenant''s other btree (no index scan + sort over the tenant)');
 select is((select a.seq - b.seq from after_big a, before b), 0::bigint,
   'and no sequential scan');
 

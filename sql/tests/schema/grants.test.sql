@@ -106,6 +106,13 @@ insert into reviewed_relation_grants values
   ('private.budget_reservations', 'anon', ''),
   ('private.budget_reservations', 'authenticated', ''),
   ('private.budget_reservations', 'service_role', ''),
+  -- The embedding queue (20261208110000): members read their company's jobs; its definers write it.
+  ('public.embedding_jobs', 'anon', ''),
+  ('public.embedding_jobs', 'authenticated', 'select'),
+  ('public.embedding_jobs', 'service_role', 'select'),
+  ('public.embedding_jobs_id_seq', 'anon', ''),
+  ('public.embedding_jobs_id_seq', 'authenticated', ''),
+  ('public.embedding_jobs_id_seq', 'service_role', ''),
   -- Analytics' rollups (20261207131000): members read; the triggers write.
   ('public.analytics_daily', 'anon', ''),
   ('public.analytics_daily', 'authenticated', 'select'),
@@ -209,7 +216,6 @@ insert into reviewed_relation_grants values
 
 create temporary table reviewed_function_grants (fn text, execute text) on commit drop;
 insert into reviewed_function_grants values
-  ('private.ann_lock_key(p_slug text)', 'service_role'),
   ('private.broadcast_company_change()', ''),
   ('private.queue_knowledge_file()', ''),
   ('private.storage_allowed(p_bucket text, p_name text, p_write boolean)', 'authenticated, service_role'),
@@ -337,6 +343,13 @@ insert into reviewed_function_grants values
   ('public.payment_claim_checkout(p_intent uuid, p_release boolean)', 'service_role'),
   ('public.payment_match_received(p_account uuid, p_event_id text, p_transaction_id text, p_amount integer, p_payer text)', 'service_role'),
   ('public.payment_open_intent(p_company text, p_conversation uuid, p_provider text)', 'service_role'),
+  -- The embedding queue (20261208110000): its trigger, and the worker's functions (service_role).
+  ('private.queue_embedding()', ''),
+  ('private.embedding_jobs_status(p_company uuid, p_sources text[], p_reservation uuid)', 'service_role'),
+  ('private.embedding_jobs_claim(p_limit integer, p_lease_seconds integer, p_company uuid, p_max_attempts integer, p_now timestamp with time zone)', 'service_role'),
+  ('private.embedding_jobs_complete(p_jobs jsonb, p_model text)', 'service_role'),
+  ('private.embedding_jobs_fail(p_jobs jsonb, p_error text, p_max_attempts integer, p_now timestamp with time zone)', 'service_role'),
+  ('private.embedding_jobs_retry(p_company uuid, p_sources text[])', 'service_role'),
   -- The usage ledger and budgets (20261207130000): the products' SQL and the functions (service_role).
   ('private.budget_month(p_company uuid, p_at timestamp with time zone)', 'service_role'),
   ('private.model_price(p_provider text, p_model text, p_at timestamp with time zone)', 'service_role'),
