@@ -21,7 +21,7 @@ export COMPTOIR_API_PORT
 source "$ROOT/scripts/local/functions_env.sh"
 unset OPENROUTER_API_KEY OPENAI_API_KEY COHERE_API_KEY GROQ_API_KEY DEEPSEEK_API_KEY
 wanted=("$@")
-[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest retrieval rate_limit chat limits platform botlive cart assistant channels storage extract files analytics)
+[ "${#wanted[@]}" -gt 0 ] || wanted=(ingest ingest_queue retrieval rate_limit chat limits platform botlive cart assistant channels storage extract files analytics)
 for name in "${wanted[@]}"; do
   script="$ROOT/scripts/bench/$name.ts"
   [ -f "$script" ] || die "no benchmark scripts/bench/$name.ts"
