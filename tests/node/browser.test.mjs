@@ -45,7 +45,13 @@ before(async () => {
       documents: [{ source: "kajabi.md", content: "Kajabi envoie les e-mails de bienvenue." }],
     }),
   });
-  assert.equal(ingested.status, 200, await ingested.text());
+  // 202: the chunk is stored and its embedding queued, done right after the answer (docs/INGEST.md).
+  assert.equal(ingested.status, 202, await ingested.text());
+  await eventually(
+    async () => sql(`select count(*) from public.embedding_jobs where company_id = '${tenant.id}'`)[0] === "0" || undefined,
+    10_000,
+    "the chunk's embedding",
+  );
 });
 after(async () => {
   await browser?.close();
