@@ -77,7 +77,9 @@ export function createHandler(deps: IngestHandlerDeps) {
   /** The queue's due jobs, every company's or one's; dead letters queued again first if asked. */
   async function drain(req: Request): Promise<Response> {
     const caller = await deps.auth(req, ["secret"]);
-    const body = await readJson(req, IngestDrainRequest, { maxBytes: 4096 });
+    // Strict: a misspelt key ("company") would otherwise drain, and with retry_dead queue again,
+    // every company's jobs instead of the one meant.
+    const body = await readJson(req, IngestDrainRequest.strict(), { maxBytes: 4096 });
     const company = body.company_id
       ? (await authorizeCompanyAdmin(deps.db, caller, body.company_id, "ingest")).company
       : undefined;

@@ -1,5 +1,6 @@
 /**
- * The embedding queue's worker (migration embedding-queue): claim due jobs → reserve what the
+ * The embedding queue's worker (migrations embedding-queue, queue-hardening): claim due jobs →
+ * per company, renew their lease (what another worker took since is left to it) → reserve what the
  * ingestion did not already hold → embed (one provider request per batch) → complete them and
  * record the calls in the usage ledger, in one short transaction → or fail them (retried with
  * backoff, dead after 5 attempts, with a reason that names no text and no key). Safe to run
@@ -124,8 +125,25 @@ export function createEmbeddingWorker(deps: EmbeddingWorkerDeps) {
     console.error(`ingest: ${jobs.length} embedding jobs failed (${reason}); ${row.dead} dead`);
   }
 
-  /** One company's claimed jobs: reserve what no live reservation covers, embed, complete. */
-  async function processCompany(company: string, jobs: ClaimedJob[], total: EmbeddingDrainResult) {
+  /**
+   * The jobs still ours, their lease renewed for a full term: a claim's later companies wait for
+   * the earlier ones' embeddings, and a lease that lapsed meanwhile may be another worker's now.
+   */
+  async function renew(jobs: ClaimedJob[]): Promise<ClaimedJob[]> {
+    const held = await db.asService((tx) =>
+      tx<{ id: string }[]>`
+        select id from private.embedding_jobs_renew(${
+        tx.json(jobs.map((j) => ({ id: j.id, attempts: j.attempts })) as never)
+      }, ${leaseSeconds}) as r (id)`
+    );
+    const ids = new Set(held.map((row) => String(row.id)));
+    return jobs.filter((job) => ids.has(String(job.id)));
+  }
+
+  /** One company's claimed jobs: renew their lease, reserve what no live reservation covers, embed, complete. */
+  async function processCompany(company: string, claimed: ClaimedJob[], total: EmbeddingDrainResult) {
+    const jobs = await renew(claimed);
+    if (jobs.length === 0) return;
     const usage: UsageRecord = { calls: [], reservations: [] };
     const covered = jobs.filter((j) => j.reservation);
     const uncovered = jobs.filter((j) => !j.reservation);

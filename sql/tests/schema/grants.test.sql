@@ -350,6 +350,7 @@ insert into reviewed_function_grants values
   ('private.embedding_jobs_complete(p_jobs jsonb, p_model text)', 'service_role'),
   ('private.embedding_jobs_fail(p_jobs jsonb, p_error text, p_max_attempts integer, p_now timestamp with time zone)', 'service_role'),
   ('private.embedding_jobs_retry(p_company uuid, p_sources text[])', 'service_role'),
+  ('private.embedding_jobs_renew(p_jobs jsonb, p_lease_seconds integer, p_now timestamp with time zone)', 'service_role'),
   -- The usage ledger and budgets (20261207130000): the products' SQL and the functions (service_role).
   ('private.budget_month(p_company uuid, p_at timestamp with time zone)', 'service_role'),
   ('private.model_price(p_provider text, p_model text, p_at timestamp with time zone)', 'service_role'),

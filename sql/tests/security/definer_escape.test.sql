@@ -1,6 +1,6 @@
 -- Threat: a security definer function (which bypasses RLS) used to act outside one's tenant.
 begin;
-select plan(13);
+select plan(14);
 
 select * from tests.two_companies() \gset
 
@@ -68,6 +68,10 @@ select tests.reset_role();
 select set_config('request.jwt.claims', json_build_object('sub', :'member_b', 'role', 'authenticated')::text, true) as claims \gset
 select throws_ok($$select public.log_activity('tenant-a', 'order.created', 'forged')$$,
   '42501', null, 'log_activity checks membership when only the JWT says authenticated');
+select tests.act_as(:'owner_a');
+select throws_ok($$select * from private.embedding_jobs_renew('[]')$$, '42501', null,
+  'an owner cannot run the embedding queue''s definers (private.embedding_jobs_renew: service role only)');
+select tests.reset_role();
 
 select * from finish();
 rollback;
