@@ -311,25 +311,12 @@ begin
     into v_ids
     from reranked r
     where r.distance <= v_max_distance;
-  else
-    -- Small or unpromoted tenant with a metadata filter: every candidate's distance, exactly.
-    -- Materialised without ORDER BY so that the HNSW index, which would filter after the fact,
-    -- is not used.
-    with scored as materialized (
-      select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
-      from public.documents d
-      where d.company_id = v_slug
-        and (p_agent is null or d.agent_owner in (p_agent, 'shared'))
-        and d.metadata @> v_filter
-    )
-    select pg_catalog.array_agg(s.id order by s.distance)
-    into v_ids
-    from (select s.id, s.distance from scored s where s.distance is not null order by s.distance limit v_pool) s
-    where s.distance <= v_max_distance;
   end if;
 
-  if v_ann and v_found < v_pool and v_found < v_candidates then
-    -- A short index scan (a very selective metadata filter): every candidate's distance, exactly.
+  if (not v_ann and v_filter <> '{}'::jsonb) or (v_ann and v_found < v_pool and v_found < v_candidates) then
+    -- A metadata filter on a tenant searched exactly, or a promoted tenant's index scan that came
+    -- back short (a very selective filter): every candidate's distance, exactly. Materialised
+    -- without ORDER BY so that the HNSW index, which would filter after the fact, is not used.
     with scored as materialized (
       select d.id, d.embedding operator(extensions.<=>) p_query_embedding as distance
       from public.documents d
