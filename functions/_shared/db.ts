@@ -39,21 +39,19 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
     connection: { application_name: "comptoir-functions" },
   });
 
-  function inRole<T>(
-    role: string,
-    claims: Record<string, unknown>,
-    fn: (tx: Tx) => Promise<T>,
-    options: StepOptions = {},
-  ): Promise<T> {
+  /**
+   * One step: a transaction whose settings go out in one write with `fn`'s first statement
+   * (sent now, not awaited: the server runs them in order). Settings without a parameter cost
+   * no round trip of their own: postgres.js holds a statement with parameters until the server
+   * has described them, and everything queued behind it waits too. So, four round trips for the
+   * service role (BEGIN, settings + the statement's description, the statement, COMMIT).
+   * (`sql.reserve()` would save BEGIN's, but a reservation waiting while a connection closes is
+   * never answered in postgres.js 3.4.)
+   */
+  function step<T>(settings: (tx: Tx) => { execute(): unknown }, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return sql.begin((tx) => {
-      const timeout = options.statementTimeoutMs ? String(options.statementTimeoutMs) : null;
-      // Sent now (`execute`), not awaited: `fn`'s first query is pipelined behind it on the same
-      // connection (one round trip less), and the server runs them in order. Without `execute`
-      // the query would be sent only when awaited, and an async `fn` that awaits its first query
-      // at once would run it before the role and claims are set.
-      const setup = tx`select set_config('role', ${role}, true),
-        set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-        ${timeout === null ? tx`null` : tx`set_config('statement_timeout', ${timeout}, true)`}`.execute();
+      // Without `execute` it would be sent only when awaited, after an async fn's first query.
+      const setup = settings(tx).execute();
       return Promise.all([setup, fn(tx)]).then(([, result]) => result);
     }) as Promise<T>;
   }
@@ -64,13 +62,40 @@ export function createDb(url: string, options: { max?: number } = {}): Db {
       if (claims.role !== "authenticated" || !claims.sub) {
         throw new Error("db.asUser: claims must be an authenticated user's (role authenticated, sub)");
       }
-      return inRole("authenticated", claims, fn, options);
+      // The claims are a parameter: what a user's token says is never spliced into SQL.
+      return step(
+        (tx) =>
+          tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true), ${
+            tx.unsafe(settingsOf("authenticated", options))
+          }`,
+        fn,
+      );
     },
     asService(fn, options) {
-      return inRole("service_role", { role: "service_role" }, fn, options);
+      return step(
+        (tx) => tx.unsafe(`select ${SERVICE_CLAIMS}, ${settingsOf("service_role", options)}`).simple(),
+        fn,
+      );
     },
     end() {
       return sql.end({ timeout: 5 });
     },
   };
+}
+
+/** The service role's claims, a constant. */
+const SERVICE_CLAIMS = `set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+
+/**
+ * The role and the statement timeout as SQL text: only one of our roles and a whole number go
+ * into it, so that the service role's settings need no parameter.
+ */
+function settingsOf(role: "authenticated" | "service_role", options: StepOptions = {}): string {
+  const ms = options.statementTimeoutMs;
+  if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0)) {
+    throw new Error(`db: statementTimeoutMs must be a number of ms (got ${ms})`);
+  }
+  const timeout = ms === undefined ? 0 : Math.round(ms);
+  return `set_config('role', '${role}', true)` +
+    (timeout ? `, set_config('statement_timeout', '${timeout}', true)` : "");
 }

@@ -6,4 +6,4 @@ export const VERSION = "0.1.0";
  * the database has not reached it; a test fails when it is not the newest file in
  * supabase/migrations, so it cannot go stale.
  */
-export const SCHEMA_VERSION = "20261208130000";
+export const SCHEMA_VERSION = "20261208140000";
