@@ -206,12 +206,19 @@ test("a release serving a customer whose own step is running does not deadlock",
     const { rows: [before] } = await owner.query(
       `select status from public.botlive_waitlist where conversation_id = $1 and product_id = $2`, [b, p]);
     assert.equal(before.status, "waiting", "B was busy: still first in line, P kept for her (nobody passes her)");
-    // The holds' clock serves the line she was skipped in (this run of it, or another suite's or
-    // pg_cron's at that moment: it serves every company — the state says it was served).
-    await owner.query(`select public.botlive_expire_holds()`);
-    const { rows: [after] } = await owner.query(
-      `select w.status, (select quantity from public.botlive_holds h where h.conversation_id = $1 and h.product_id = $2) as held
-       from public.botlive_waitlist w where w.conversation_id = $1 and w.product_id = $2`, [b, p]);
+    // The holds' clock serves the line she was skipped in: this run of it, or another suite's at
+    // that moment — it serves every company, and skips a product another run holds (SKIP
+    // LOCKED), whose transaction may not have committed when we look. So the clock is run until
+    // the state says she was served (a few runs at most), never counted.
+    let after;
+    for (let run = 0; run < 50; run++) {
+      await owner.query(`select public.botlive_expire_holds()`);
+      ({ rows: [after] } = await owner.query(
+        `select w.status, (select quantity from public.botlive_holds h where h.conversation_id = $1 and h.product_id = $2) as held
+         from public.botlive_waitlist w where w.conversation_id = $1 and w.product_id = $2`, [b, p]));
+      if (after.status !== "waiting") break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.deepEqual(after, { status: "offered", held: 1 });
   } finally {
     await Promise.all([sa.end(), sb.end()]);
