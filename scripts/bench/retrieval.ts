@@ -12,7 +12,7 @@
  * the bench tenants (slugs bench-*) are replaced and the HNSW index is rebuilt.
  *
  *   deno run -A scripts/bench/retrieval.ts --db <url> --out bench/results/retrieval.json
- *     [--chunks 100000] [--queries 200] [--warmup 30] [--seed 42] [--reuse] [--isotropic] [--exact-max n]
+ *     [--chunks 100000] [--queries 200] [--warmup 30] [--seed 42] [--reuse] [--isotropic] [--exact-max n] [--match-only]
  * --isotropic generates plain isotropic noise around the centroids (harder, less like real text).
  * For meaningful latencies the cluster's shared_buffers should hold heap + HNSW (≈ 1.7 GB).
  */

@@ -259,13 +259,51 @@ begin
     returning j.*
   )
   select c.id, c.company_id, c.document_id, d.content, c.content_hash, c.attempts,
-    (select r.id from private.budget_reservations r where r.id = c.reservation and r.expires_at > p_now)
+    -- Only a live reservation of the job's own company covers it (the trigger takes the id from
+    -- a transaction setting, unchecked); otherwise null, and the worker reserves for it.
+    (select r.id from private.budget_reservations r
+     where r.id = c.reservation and r.company_id = c.company_id and r.expires_at > p_now)
   from claimed c
   join public.documents d on d.id = c.document_id
   order by c.company_id, c.id;
 end;
 $$;
 
+/**
+ * Renews the lease of claimed jobs (p_jobs: [{ id, attempts }], the attempts the claim returned)
+ * for p_lease_seconds, and returns the ids still held: a job claimed again since (its lease lapsed),
+ * completed, changed or dead is not (a lapsed lease nobody took yet is still this worker's: a claim
+ * and a renewal meet on the job's row lock, and the later one sees the other's attempts). The
+ * worker calls it right before embedding and embeds only what it returns: a drain claims jobs of
+ * several companies at once and embeds them company by company, and behind a slow provider the
+ * last ones' leases would lapse and a second drain pay for them again.
+ */
+create function private.embedding_jobs_renew(p_jobs jsonb, p_lease_seconds integer default 120,
+  p_now timestamptz default now())
+returns setof bigint
+language plpgsql
+volatile
+-- definer: the queue is written by its functions only
+security definer
+set search_path = ''
+as $$
+begin
+  if p_lease_seconds is null or p_lease_seconds < 1 then
+    raise exception 'embedding_jobs_renew: lease must be positive' using errcode = '22023';
+  end if;
+  return query
+  with input as (
+    select (e ->> 'id')::bigint as id, (e ->> 'attempts')::integer as attempts
+    from jsonb_array_elements(coalesce(p_jobs, '[]')) e
+  )
+  update public.embedding_jobs j
+     set locked_until = p_now + pg_catalog.make_interval(secs => p_lease_seconds),
+         next_attempt_at = p_now + pg_catalog.make_interval(secs => p_lease_seconds)
+    from input i
+   where j.id = i.id and j.attempts = i.attempts and j.status = 'running'
+  returning j.id;
+end;
+$$;
 /**
  * Writes the embeddings of claimed jobs (p_jobs: [{ id, content_hash, embedding }]) and ends
  * them: a vector goes only to a chunk that still holds the text embedded (content_hash) and has
@@ -384,11 +422,13 @@ $$;
 
 revoke all on function private.embedding_jobs_status(uuid, text[], uuid),
   private.embedding_jobs_claim(integer, integer, uuid, integer, timestamptz),
+  private.embedding_jobs_renew(jsonb, integer, timestamptz),
   private.embedding_jobs_complete(jsonb, text),
   private.embedding_jobs_fail(jsonb, text, integer, timestamptz),
   private.embedding_jobs_retry(uuid, text[]) from public, anon, authenticated;
 grant execute on function private.embedding_jobs_status(uuid, text[], uuid),
   private.embedding_jobs_claim(integer, integer, uuid, integer, timestamptz),
+  private.embedding_jobs_renew(jsonb, integer, timestamptz),
   private.embedding_jobs_complete(jsonb, text),
   private.embedding_jobs_fail(jsonb, text, integer, timestamptz),
   private.embedding_jobs_retry(uuid, text[]) to service_role;

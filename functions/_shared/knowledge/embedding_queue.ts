@@ -1,5 +1,5 @@
 /**
- * The embedding queue's worker (migrations embedding-queue, queue-hardening): claim due jobs →
+ * The embedding queue's worker (migration embedding-queue): claim due jobs →
  * per company, renew their lease (what another worker took since is left to it) → reserve what the
  * ingestion did not already hold → embed (one provider request per batch) → complete them and
  * record the calls in the usage ledger, in one short transaction → or fail them (retried with
