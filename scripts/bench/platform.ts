@@ -53,21 +53,7 @@ const publishableKey = Deno.env.get("COMPTOIR_PUBLISHABLE_KEY")!;
 const log = (text: string) => console.error(`[bench platform] ${text}`);
 
 const admin = postgres(args.db, { max: 1, onnotice: () => {}, prepare: false });
-const postgresCpuMs = await withExitedBackends(admin, await clusterCpu(admin));
-
-/**
- * The cluster's CPU, with what its exited backends used (the postmaster's reaped children): a
- * backend that exits during a window (a pool's connection idle for 20 s, the other turn's pool)
- * would otherwise take everything it ever used out of that window's figure.
- */
-async function withExitedBackends(sql: postgres.Sql, live: () => number): Promise<() => number> {
-  const [{ data_directory }] = await sql`select current_setting('data_directory') as data_directory`;
-  const postmaster = (await Deno.readTextFile(`${data_directory}/postmaster.pid`)).split("\n")[0];
-  return () => {
-    const fields = Deno.readTextFileSync(`/proc/${postmaster}/stat`).split(") ")[1].split(" ");
-    return live() + (Number(fields[13]) + Number(fields[14])) * 10; // cutime + cstime, ticks of 10 ms
-  };
-}
+const postgresCpuMs = await clusterCpu(admin);
 
 const children: Deno.ChildProcess[] = [];
 function spawn(command: string, commandArgs: string[], env: Record<string, string> = {}): Deno.ChildProcess {

@@ -43,7 +43,12 @@ export function childPids(parent: number, needle: string): number[] {
   return pids;
 }
 
-/** A function giving the CPU (ms) of every process of the cluster whose postmaster is `postmaster`. */
+/**
+ * A function giving the CPU (ms) of every process of the cluster whose postmaster is `postmaster`:
+ * the live ones, and those that exited (the postmaster's reaped children: cutime + cstime), so
+ * that a backend ending inside a window (a pool's connection idle for 20 s) does not take what it
+ * ever used out of that window's figure.
+ */
 export function postgresCpu(postmaster: number): () => number {
   return () => {
     let total = 0;
@@ -51,7 +56,9 @@ export function postgresCpu(postmaster: number): () => number {
       if (!/^\d+$/.test(entry.name)) continue;
       try {
         const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`).split(") ")[1].split(" ");
-        if (Number(stat[1]) === postmaster || Number(entry.name) === postmaster) {
+        if (Number(entry.name) === postmaster) {
+          total += (Number(stat[11]) + Number(stat[12]) + Number(stat[13]) + Number(stat[14])) * 10;
+        } else if (Number(stat[1]) === postmaster) {
           total += (Number(stat[11]) + Number(stat[12])) * 10;
         }
       } catch { /* gone */ }
