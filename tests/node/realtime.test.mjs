@@ -328,7 +328,9 @@ describe("Realtime postgres_changes through supabase-js", { skip }, () => {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + 61_000 - Date.now())));
     assert.deepEqual(heartbeatFeed.statuses, ["SUBSCRIBED"]);
     const id = logActivity(a.slug, "Commande tardive");
-    await eventually(() => heartbeatFeed.events.find((e) => e.new.id === id), 1000, "the late INSERT");
+    // What this checks is that the channel is still open, not how fast (the first test measures
+    // that): a loaded machine may take more than a second to deliver.
+    await eventually(() => heartbeatFeed.events.find((e) => e.new.id === id), 15_000, "the late INSERT");
   });
 });
 
