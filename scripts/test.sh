@@ -57,12 +57,15 @@ run_functions_suites() {
   (
     export COMPTOIR_PROFILE="$profile"
     source "$ROOT/scripts/local/functions_env.sh"
-    COMPTOIR_QUIET=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" &
+    # Its output in a file: the functions' expected error lines (tests provoke failures) stay out
+    # of the run's output, and what went wrong is printed below when something did.
+    serve_log="$work/serve-$profile.log"
+    COMPTOIR_QUIET=1 "$DENO" run -A --unstable-no-legacy-abort "$ROOT/scripts/local/serve.ts" >"$serve_log" 2>&1 &
     server_pid=$!
     trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true' EXIT
     for _ in $(seq 1 150); do
       curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$COMPTOIR_API_PORT/functions/v1/health" && break
-      kill -0 "$server_pid" 2>/dev/null || die "functions server exited during start-up"
+      kill -0 "$server_pid" 2>/dev/null || { tail -n 40 "$serve_log" >&2; die "functions server exited during start-up"; }
       sleep 0.2
     done
 
@@ -91,7 +94,28 @@ run_functions_suites() {
     # Each failure with its message (node's TAP puts a multi-line error below its `not ok`).
     [ "$n_failed" -eq 0 ] || grep -E -A 40 '^not ok' "$work/node-$profile.log" | grep -vE '^\s+(at |\.\.\.$)' | head -n 200 >&2 || true
     if [ "$node_rc" -ne 0 ] && [ "$n_failed" -eq 0 ]; then n_failed=1; fi
+    # A server that died under the suites fails the run and says how; errors nobody caught (the
+    # server logs them and keeps serving, as the platform starts a new worker) are shown too.
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      server_rc=0
+      wait "$server_pid" || server_rc=$?
+      log "the functions server died during the tests (exit status $server_rc); the end of its output:"
+      tail -n 60 "$serve_log" >&2
+      n_failed=$((n_failed + 1))
+    else
+      grep -A 12 -E '^serve: an error nobody caught|panicked' "$serve_log" | head -n 80 >&2 || true
+      if [ $((d_failed + n_failed)) -gt 0 ]; then
+        log "the end of the functions server's output:"
+        tail -n 30 "$serve_log" >&2
+      fi
+    fi
     log "profile $profile: Deno $d_ok passed, $d_failed failed; Node $n_ok passed, $n_failed failed"
+    # What failed, again at the end of the run (where a long log's tail shows it).
+    {
+      grep -E '^\s*not ok' "$work/node-$profile.log" | sed -E "s/^\s*/Node ($profile): /" || true
+      grep -E '^[^ ].* \.\.\. FAILED' "$work/deno-$profile.log" | sed -E "s/^/Deno ($profile): /" || true
+      if [ -n "${server_rc:-}" ]; then echo "the functions server ($profile) died, exit status $server_rc"; fi
+    } >"$work/failures-$profile"
     echo "$((d_ok + n_ok)) $((d_failed + n_failed))" > "$work/counts-$profile"
   )
 }
@@ -106,5 +130,9 @@ for profile in "${profiles[@]}"; do
   passed=$((passed + ok)); failed=$((failed + not_ok))
 done
 
+if [ "$failed" -gt 0 ]; then
+  log "what failed:"
+  cat "$work"/failures-* 2>/dev/null | head -n 60 >&2 || true
+fi
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

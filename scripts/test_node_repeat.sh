@@ -3,13 +3,14 @@
 # a row (default 20) against one throw-away stack, as `npm test` starts it, to catch what only
 # fails on a later run (state a demo leaves, a clock's digits). Long Realtime checks on the first
 # run only. Prints one line a run and `node suite green K/N`; a failing run's TAP log is kept in
-# the printed path. Exits non-zero unless every run is green.
+# the printed path. Exits non-zero unless every run is green. COMPTOIR_PROFILE=hosted runs it
+# with the hosted keys (default local).
 source "$(dirname "$0")/local/common.sh"
 set +e
 runs="${1:-20}"
 bash "$ROOT/scripts/local/install.sh" >/dev/null || die "install failed"
 use_throwaway_cluster node-repeat
-export COMPTOIR_DB_FSYNC=off COMPTOIR_PROFILE=local
+export COMPTOIR_DB_FSYNC=off COMPTOIR_PROFILE="${COMPTOIR_PROFILE:-local}"
 COMPTOIR_API_PORT="$(free_port)"
 export COMPTOIR_API_PORT
 source "$ROOT/scripts/local/functions_env.sh"
