@@ -9,7 +9,9 @@ source "$(dirname "$0")/local/common.sh"
 source "$ROOT/scripts/local/functions_env.sh"
 
 bash "$ROOT/scripts/local/install.sh"
-bash "$ROOT/scripts/local/db.sh" start
+# With pg_cron's jobs running on their schedules, as deployed (holds and payment intents expire,
+# large tenants are promoted): see db.sh.
+COMPTOIR_CRON=1 bash "$ROOT/scripts/local/db.sh" start
 stop_all() {
   trap - EXIT INT TERM
   if [ -n "${server_pid:-}" ]; then

@@ -45,8 +45,15 @@ start() {
     log "PostgreSQL already running in $COMPTOIR_DATA_DIR"
     return
   fi
+  # `npm start` (COMPTOIR_CRON=1): pg_cron runs its jobs in background workers, as the schedules
+  # run on a deployed project. Its default, a libpq connection to localhost, cannot log in here
+  # (no Unix socket; TCP logins need a password). The tests call each job themselves instead.
+  local options="-p $COMPTOIR_DB_PORT"
+  if [ "${COMPTOIR_CRON:-0}" = 1 ]; then
+    options+=" -c cron.use_background_workers=on -c max_worker_processes=16"
+  fi
   as_pg "$PG_BIN/pg_ctl" -D "$COMPTOIR_DATA_DIR" -l "$COMPTOIR_DATA_DIR/server.log" -w -t 30 \
-    -o "-p $COMPTOIR_DB_PORT" start >/dev/null || { tail -n 20 "$COMPTOIR_DATA_DIR/server.log" >&2; die "PostgreSQL did not start (log above)"; }
+    -o "$options" start >/dev/null || { tail -n 20 "$COMPTOIR_DATA_DIR/server.log" >&2; die "PostgreSQL did not start (log above)"; }
   log "PostgreSQL listening on 127.0.0.1:$COMPTOIR_DB_PORT"
 }
 
