@@ -104,7 +104,7 @@ test(
     sql(`select public.log_activity('${tenant.slug}', 'order.created', 'Commande navigateur')`);
     const event = await eventually(
       async () => (await results()).events[0],
-      2000,
+      15_000,
       "the realtime event in the page",
     );
     assert.equal(event.title, "Commande navigateur");

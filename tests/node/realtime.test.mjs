@@ -130,7 +130,7 @@ describe("Realtime postgres_changes through supabase-js", { skip }, () => {
 
     // B's own activity reaches B's member, proving its feed works while it saw nothing of A's.
     const theirId = logActivity(b.slug, "Commande de B");
-    await eventually(() => own.events.find((e) => e.new.id === theirId), 1000, "B's own INSERT");
+    await eventually(() => own.events.find((e) => e.new.id === theirId), 15_000, "B's own INSERT");
     assert.deepEqual([theirs.events, nobody.events], [[], []]);
     assert.deepEqual(mine.events.map((e) => e.new.id), [id]);
   });
@@ -148,7 +148,7 @@ describe("Realtime postgres_changes through supabase-js", { skip }, () => {
         const seen = feed.events.filter((e) => e.eventType === "UPDATE");
         return seen.length === 2 ? seen : undefined;
       },
-      1500,
+      15_000,
       "both bindings' UPDATE",
     );
     for (const update of updates) {
@@ -193,7 +193,7 @@ describe("Realtime postgres_changes through supabase-js", { skip }, () => {
       sql(`insert into public.realtime_probe values (1, 1, 'un'), (2, 5, 'cinq'), (3, 10, 'dix')`);
       const expected = [[1], [1, 5], [10], [5, 10], [1, 10], [1, 10], [5], [5]];
       const total = expected.flat().length;
-      await eventually(() => (feed.events.length >= total ? true : undefined), 2000, `${total} deliveries`);
+      await eventually(() => (feed.events.length >= total ? true : undefined), 15_000, `${total} deliveries`);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const got = filters.map((_, i) =>
         feed.events.filter((e) => e.binding === i).map((e) => e.new.n).sort((x, y) => x - y)
