@@ -112,9 +112,9 @@ run_functions_suites() {
     log "profile $profile: Deno $d_ok passed, $d_failed failed; Node $n_ok passed, $n_failed failed"
     # What failed, again at the end of the run (where a long log's tail shows it).
     {
+      if [ -n "${server_rc:-}" ]; then echo "the functions server ($profile) died, exit status $server_rc"; fi
       grep -E '^\s*not ok' "$work/node-$profile.log" | sed -E "s/^\s*/Node ($profile): /" || true
       grep -E '^[^ ].* \.\.\. FAILED' "$work/deno-$profile.log" | sed -E "s/^/Deno ($profile): /" || true
-      if [ -n "${server_rc:-}" ]; then echo "the functions server ($profile) died, exit status $server_rc"; fi
     } >"$work/failures-$profile"
     echo "$((d_ok + n_ok)) $((d_failed + n_failed))" > "$work/counts-$profile"
   )
