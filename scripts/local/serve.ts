@@ -18,28 +18,6 @@ import { freePorts, startPostgrest } from "./postgrest.ts";
 import { startRealtime } from "./realtime.ts";
 import { createStorage } from "./storage.ts";
 
-/**
- * An error nobody caught (a promise rejected with no handler, a throw in a timer or an event
- * handler) is logged and the stack keeps serving: on the platform each function runs in a worker
- * of its own, and one failing worker does not take the others down. The message is the error's
- * own (capped) and the stack's frames: never a request's body or headers. `npm test` prints
- * these lines.
- */
-function logUncaught(kind: string, error: unknown) {
-  const name = error instanceof Error ? error.name : typeof error;
-  const message = error instanceof Error ? error.message.slice(0, 300) : "";
-  const frames = error instanceof Error ? (error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)) : [];
-  console.error([`serve: an error nobody caught (${kind}): ${name}: ${message}`, ...frames.slice(0, 10)].join("\n"));
-}
-globalThis.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault();
-  logUncaught("a rejected promise", event.reason);
-});
-globalThis.addEventListener("error", (event) => {
-  event.preventDefault();
-  logUncaught("an exception", event.error);
-});
-
 const root = join(import.meta.dirname!, "../..");
 const port = Number(Deno.env.get("COMPTOIR_API_PORT") ?? "54321");
 const quiet = Deno.env.get("COMPTOIR_QUIET") === "1";
@@ -188,3 +166,30 @@ console.log(
     `Storage at http://127.0.0.1:${port}/storage/v1; ` +
     `a browser example at http://localhost:${port}/_local/examples/browser/`,
 );
+
+/**
+ * An error nobody caught (a promise rejected with no handler, a throw in a timer or an event
+ * handler) is logged and the stack keeps serving: on the platform each function runs in a worker
+ * of its own, and one failing worker does not take the others down. The message is the error's
+ * own (capped) and the stack's frames: never a request's body or headers. `npm test` prints
+ * these lines. Installed once the stack serves: a failure during start-up still ends the process
+ * (a listener that prevents it would leave a half-started stack running, and exit 0 without one).
+ */
+function logUncaught(kind: string, error: unknown) {
+  const name = error instanceof Error ? error.name : typeof error;
+  const message = error instanceof Error ? error.message.slice(0, 300) : "";
+  const frames = error instanceof Error
+    ? (error.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l))
+    : [];
+  console.error(
+    [`serve: an error nobody caught (${kind}): ${name}: ${message}`, ...frames.slice(0, 10)].join("\n"),
+  );
+}
+globalThis.addEventListener("unhandledrejection", (event) => {
+  event.preventDefault();
+  logUncaught("a rejected promise", event.reason);
+});
+globalThis.addEventListener("error", (event) => {
+  event.preventDefault();
+  logUncaught("an exception", event.error);
+});
